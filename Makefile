@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vfio-platform: build a Linux 6.12 tree with our drivers, boot it, test it.
+# The README explains the targets; `make help` lists them.
+#
+# Not kbuild's Makefile: kbuild runs on the prepared tree in build/linux.
+
+ARCH ?= x86_64
+S := tools/testing/vfio-platform
+
+# `make vm CMD=...`, `make vmtests T=...` and `make kunit K=...` hand these to the scripts.
+export CMD T K
+
+.PHONY: all deps tree kernel selftests demo vm check static kunit vmtests clean help
+
+all: demo
+
+deps:
+	@bash $(S)/deps.sh $(ARCH)
+
+tree: deps
+	@bash $(S)/prepare-tree.sh
+
+kernel: tree
+	@bash $(S)/kbuild.sh $(ARCH)
+
+selftests: kernel
+	@bash $(S)/selftests.sh --arch $(ARCH) build
+
+demo: selftests
+ifeq ($(ARCH),x86_64)
+	@bash $(S)/vm-run.sh -- $(CURDIR)/$(S)/demo.sh
+else
+	@echo "$(ARCH) kernel, modules and selftests built in build/$(ARCH)"
+endif
+
+vm: kernel
+	@test -n "$$CMD" || { echo "usage: make vm CMD='shell command'"; exit 2; }
+	@bash $(S)/vm-run.sh --arch $(ARCH) -- "$$CMD"
+
+check: deps
+	@bash $(S)/check.sh
+
+static: kernel
+	@bash $(S)/static-check.sh --arch $(ARCH)
+
+kunit: tree
+	@bash $(S)/kunit.sh $$K
+
+vmtests: selftests
+	@bash $(S)/selftests.sh --arch $(ARCH) run $$T
+
+clean:
+	rm -rf build
+
+help:
+	@echo 'make                 build kernel, modules, selftests; run the demo in the VM'
+	@echo 'make check           all test lanes; last line: N passed, M failed'
+	@echo 'make ARCH=arm64      cross-build the arm64 kernel and modules'
+	@echo 'make vm CMD=...      run a shell command as root in the test VM'
+	@echo 'make static          checkpatch, kernel-doc, sparse, W=1, shellcheck'
+	@echo 'make kunit [K=glob]  KUnit suites (kunit.py, x86_64)'
+	@echo 'make vmtests [T="prog [harness args]"]  VM selftests, or one program'
+	@echo 'make tree | kernel | selftests | deps | clean'

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the test VM started by vm-run.sh.
+#
+# Stage 1 runs on the host's root filesystem (virtio-9p, read-only) and lays a writable
+# overlay over it (tmpfs upper layer), so the guest can create /lib/modules and anything
+# else a test needs without touching the host. It mounts the kernel filesystems and the
+# run directory (virtio-9p tag "vmout", the only way out: /dev/console is lost when
+# DEBUG_TEST_DRIVER_REMOVE re-probes the serial port), then changes root.
+#
+# Stage 2 links our modules into place, runs the command, scans for leaks and reports
+# the command's status through the run directory before rebooting, which ends QEMU.
+
+root=/run/vp-root
+out=/run/vm-out
+
+stage1()
+{
+	local ovl=/run/vp-ovl
+
+	mount -t tmpfs -o mode=0755 vp-run /run
+	mkdir -p "$ovl/upper" "$ovl/work" "$root"
+	mount -t overlay -o "lowerdir=/,upperdir=$ovl/upper,workdir=$ovl/work" vp-root "$root"
+
+	mount -t tmpfs -o mode=0755 run "$root/run"
+	mkdir -p "$root$out"
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout "$root$out"
+	exec </dev/null >>"$root$out/init.log" 2>&1
+
+	mount -t proc proc "$root/proc"
+	mount -t sysfs sysfs "$root/sys"
+	mount -t devtmpfs devtmpfs "$root/dev"
+	mkdir -p "$root/dev/pts" "$root/dev/shm"
+	mount -t devpts devpts "$root/dev/pts"
+	mount -t tmpfs shm "$root/dev/shm"
+	mount -t tmpfs tmp "$root/tmp"
+	mount -t tmpfs var-tmp "$root/var/tmp"
+	mount -t debugfs debugfs "$root/sys/kernel/debug"
+	mount -t configfs configfs "$root/sys/kernel/config"
+
+	exec chroot "$root" /bin/bash "$0" stage2
+	echo "guest-init: cannot change root" >&2
+	echo 1 >"$root$out/status"
+	echo b >/proc/sysrq-trigger
+}
+
+stage2()
+{
+	local rel cmd status
+
+	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	export HOME=/root TERM=dumb LANG=C.UTF-8
+	rel=$(uname -r)
+	mkdir -p /lib/modules
+	ln -sfn "$(cat "$out/modroot")/lib/modules/$rel" "/lib/modules/$rel"
+
+	# Only what the command leaks counts: forget the suspects left by boot.
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		echo scan >/sys/kernel/debug/kmemleak
+		echo clear >/sys/kernel/debug/kmemleak
+	fi
+
+	cmd=$(cat "$out/cmd")
+	cd "$(cat "$out/cwd")" || cd /
+	bash -c "$cmd" >>"$out/output" 2>&1 </dev/null
+	status=$?
+
+	# kmemleak reports objects unreferenced for at least 5 s: wait, then scan.
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		sleep 6
+		echo scan >/sys/kernel/debug/kmemleak
+		cat /sys/kernel/debug/kmemleak >"$out/kmemleak"
+	fi
+	dmesg >"$out/dmesg"
+	echo "$status" >"$out/status"
+	sync
+	echo b >/proc/sysrq-trigger
+}
+
+case ${1:-} in
+stage2) stage2 ;;
+*) stage1 ;;
+esac

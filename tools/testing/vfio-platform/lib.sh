@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Variables set here are used by the scripts that source this file.
+# shellcheck disable=SC2034
+#
+# Common settings for the vfio-platform build and test scripts. Sourced, never run.
+#
+# Every path the scripts use is derived here, so that the Makefile, the lanes of
+# `make check` and a developer running one script by hand agree on where things are.
+
+# The repository: this file lives in tools/testing/vfio-platform/.
+VP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+VP_SCRIPTS=$VP_TOP/tools/testing/vfio-platform
+
+# Everything the build produces lives below build/ (ignored by git).
+VP_BUILD=${VP_BUILD:-$VP_TOP/build}
+VP_TREE=$VP_BUILD/linux
+
+# The pristine kernel source is extracted once per package version and shared by every
+# clone on the machine.
+VP_CACHE=${VFIO_PLATFORM_CACHE:-/var/tmp/vfio-platform}
+VP_SRC_PKG=linux-source-6.12
+VP_SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+VP_JOBS=${VP_JOBS:-$(nproc)}
+
+# Fixed build identity, so that ccache hits across clones and rebuilds.
+export KBUILD_BUILD_TIMESTAMP='2026-01-01 00:00:00'
+export KBUILD_BUILD_USER=vfio-platform
+export KBUILD_BUILD_HOST=build
+export CCACHE_BASEDIR=$VP_TOP
+export CCACHE_NOHASHDIR=true
+
+vp_log()
+{
+	printf '==> %s\n' "$*" >&2
+}
+
+vp_die()
+{
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+# vp_arch_setup ARCH: set VP_ARCH, VP_KARCH, VP_OBJ, VP_CROSS and VP_IMAGE for an architecture.
+vp_arch_setup()
+{
+	VP_ARCH=$1
+	case $VP_ARCH in
+	x86_64|x86)
+		VP_ARCH=x86_64
+		VP_KARCH=x86_64
+		VP_CROSS=
+		VP_IMAGE=arch/x86/boot/bzImage
+		;;
+	arm64|aarch64)
+		VP_ARCH=arm64
+		VP_KARCH=arm64
+		VP_CROSS=aarch64-linux-gnu-
+		VP_IMAGE=arch/arm64/boot/Image
+		;;
+	*)
+		vp_die "unsupported ARCH '$1' (x86_64 or arm64)"
+		;;
+	esac
+	VP_OBJ=$VP_BUILD/$VP_ARCH
+}
+
+# vp_kmake ARGS...: run kbuild on the prepared tree for the current architecture.
+# Builds into one object directory are serialised: two makes in one tree corrupt it.
+vp_kmake()
+{
+	local cc=${VP_CROSS}gcc
+
+	if command -v ccache >/dev/null 2>&1; then
+		cc="ccache $cc"
+	fi
+	mkdir -p "$VP_OBJ"
+	flock "$VP_OBJ/.vp-lock" \
+		make -C "$VP_TREE" O="$VP_OBJ" ARCH="$VP_KARCH" CROSS_COMPILE="$VP_CROSS" \
+		CC="$cc" -j"$VP_JOBS" -s "$@"
+}
+
+# vp_result LANE PASSED FAILED SKIPPED: record a lane's counts for the final summary.
+vp_result()
+{
+	mkdir -p "$VP_BUILD/results"
+	printf '%s %s %s\n' "$2" "$3" "$4" >"$VP_BUILD/results/$1"
+}

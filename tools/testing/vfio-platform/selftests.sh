@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The VM selftest lane: build the kselftest harness programs of
+# tools/testing/selftests/vfio_platform on the host, run them inside the test VM
+# (vm-run.sh) and count their TAP results.
+#
+#   selftests.sh [--arch ARCH] build
+#   selftests.sh [--arch ARCH] run [PROGRAM [HARNESS ARGS...]]
+#
+# A test counts as failed when it reports "not ok", when its program exits non-zero
+# without reporting a failure (a crash), when it reports fewer results than its plan,
+# and when the VM run fails (kernel splat, hang, no status). The counts are recorded for
+# the summary of `make check`.
+
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+arch=x86_64
+if [ "${1:-}" = --arch ]; then
+	arch=$2
+	shift 2
+fi
+vp_arch_setup "$arch"
+suite=vfio_platform
+out=$VP_OBJ/selftests/$suite
+
+build()
+{
+	local ldflags=
+
+	[ -f "$VP_OBJ/usr/include/linux/vfio.h" ] ||
+		vp_die "no uAPI headers in ${VP_OBJ#"$VP_TOP"/}/usr: build the kernel first"
+	[ "$VP_ARCH" = arm64 ] && ldflags=-static
+	vp_log "building selftests into ${out#"$VP_TOP"/}"
+	make -C "$VP_TREE/tools/testing/selftests/$suite" -s \
+		OUTPUT="$out" CC="${VP_CROSS}gcc" LDFLAGS="$ldflags" \
+		KHDR_INCLUDES="-isystem $VP_OBJ/usr/include"
+}
+
+# Count the TAP results of the programs in a run's output, one summary line each.
+count()
+{
+	awk -v lane="vmtests-$VP_ARCH" '
+	function finish(status) {
+		if (prog == "")
+			return
+		if (plan > seen) {
+			printf "%s: %s reported %d of %d results\n", lane, prog, seen, plan
+			fail += plan - seen
+		}
+		if (status != 0 && status != 4 && pfail == 0) {
+			printf "%s: %s exited with status %s\n", lane, prog, status
+			fail++
+		}
+		printf "%s: %s: %d passed, %d failed, %d skipped\n", lane, prog,
+			ppass, pfail, pskip
+		prog = ""
+	}
+	/^# vp-run: / { prog = $3; plan = 0; seen = 0; ppass = pfail = pskip = 0; next }
+	/^# vp-exit: / { finish($4); next }
+	/^# vp-error: / { print lane ": " substr($0, 14); fail++; next }
+	prog != "" && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
+	prog != "" && /^(not )?ok [0-9]+/ {
+		seen++
+		if ($0 ~ /# [Ss][Kk][Ii][Pp]/) { skip++; pskip++ }
+		else if ($1 == "ok") { pass++; ppass++ }
+		else { fail++; pfail++ }
+	}
+	END {
+		if (prog != "") {
+			printf "%s: %s did not finish\n", lane, prog
+			fail++
+		}
+		printf "%d %d %d\n", pass, fail, skip > "/dev/stderr"
+	}'
+}
+
+run()
+{
+	local log=$VP_BUILD/results/vmtests-$VP_ARCH.log status pass fail skip
+
+	build
+	mkdir -p "$VP_BUILD/results"
+	vp_log "running selftests in the $VP_ARCH VM"
+	status=0
+	"$VP_SCRIPTS/vm-run.sh" --arch "$VP_ARCH" -- \
+		"$VP_SCRIPTS/run-selftests.sh" "$out" "$@" | tee "$log" || status=$?
+	count <"$log" 2>"$log.counts"
+	read -r pass fail skip <"$log.counts"
+	if [ "$status" -ne 0 ]; then
+		echo "vmtests-$VP_ARCH: the VM run failed (status $status)"
+		fail=$((fail + 1))
+	fi
+	if [ $((pass + fail + skip)) -eq 0 ]; then
+		echo "vmtests-$VP_ARCH: no test ran"
+		fail=1
+	fi
+	vp_result "vmtests-$VP_ARCH" "$pass" "$fail" "$skip"
+	[ "$fail" -eq 0 ]
+}
+
+case ${1:-} in
+build) build ;;
+run) shift; run "$@" ;;
+*) sed -n '7,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-run.sh - run one shell command as root inside a test VM booted from our kernel.
+#
+#   vm-run.sh [--arch ARCH] [--timeout SECONDS] [--append 'KERNEL ARGS'] [--] CMD...
+#
+# The guest boots build/<arch>'s kernel under QEMU (TCG: KVM is not usable on our
+# machines) with the host's root filesystem shared read-only over virtio-9p, tmpfs on
+# /tmp, /run and /var/tmp, our freshly built modules loadable with modprobe, debugfs and
+# configfs mounted. CMD runs in the directory vm-run.sh was started from; its output
+# is shown as it runs. The exit status is CMD's, unless:
+#
+#  - the kernel log shows a splat (BUG, WARNING, Oops, panic, KASAN, UBSAN, lockdep,
+#    hung task, RCU stall, kmemleak report: kmemleak is scanned after CMD): status 1;
+#  - the guest does not finish within the timeout (default 900 s): it is killed, the end
+#    of its console is printed, status 124;
+#  - the guest dies before reporting a status: status 1.
+#
+# Environment: VM_KEEP=1 keeps the run directory (console log, guest dmesg, kmemleak
+# report) and prints its path.
+
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+arch=x86_64
+timeout=900
+append=()
+
+usage()
+{
+	sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-0}"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arch=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--append) read -ra extra <<<"$2"; append+=("${extra[@]}"); shift 2 ;;
+	-h|--help) usage 0 ;;
+	--) shift; break ;;
+	-*) echo "vm-run: unknown option $1" >&2; usage 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || usage 2
+vp_arch_setup "$arch"
+
+kernel=$VP_OBJ/$VP_IMAGE
+if [ ! -f "$kernel" ] || [ ! -f "$VP_OBJ/kernelrelease" ]; then
+	vp_die "no $VP_ARCH kernel in ${VP_OBJ#"$VP_TOP"/}: run 'make' first"
+fi
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/vfio-platform-vm.XXXXXX")
+# shellcheck disable=SC2317 # called through the trap
+cleanup()
+{
+	if [ "${VM_KEEP:-0}" = 1 ]; then
+		echo "vm-run: run directory kept: $run" >&2
+	else
+		rm -rf "$run"
+	fi
+}
+trap cleanup EXIT
+
+# The command and its context travel to the guest through the writable share.
+printf '%s\n' "$*" >"$run/cmd"
+pwd >"$run/cwd"
+cat "$VP_OBJ/kernelrelease" >"$run/kernelrelease"
+echo "$VP_OBJ/modroot" >"$run/modroot"
+: >"$run/output"
+
+# Guest RAM at 0x60000000 is reserved (not System RAM) for the simulator's MMIO.
+cmdline=(
+	"root=/dev/root" rootfstype=9p ro
+	"rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+	"init=$VP_SCRIPTS/guest-init.sh"
+	panic=-1 oops=panic
+	"memmap=64M\$0x60000000"
+	vfio_platform_sim.mmio_base=0x60000000
+	vfio_platform_sim.mmio_size=0x4000000
+	"${append[@]}"
+)
+
+case $VP_ARCH in
+x86_64)
+	qemu=(qemu-system-x86_64 -machine q35 -cpu max)
+	# shellcheck disable=SC2054 # commas belong to the arguments
+	cmdline+=(console=ttyS0 earlyprintk=serial,ttyS0 keep_bootcon)
+	;;
+*)
+	# The host's root filesystem holds x86_64 programs: an arm64 guest needs an
+	# initramfs of its own, which the arm64 lane brings.
+	vp_die "the test VM runs x86_64 guests only"
+	;;
+esac
+
+# shellcheck disable=SC2054
+qemu+=(
+	-smp 2 -m 2G -accel tcg
+	-nodefaults -display none -no-reboot
+	-kernel "$kernel"
+	-append "${cmdline[*]}"
+	-serial "file:$run/console.log"
+	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	-fsdev "local,id=out,path=$run,security_model=none"
+	-device virtio-9p-pci,fsdev=out,mount_tag=vmout
+)
+
+"${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
+qemu_pid=$!
+tail -n +1 -f --pid=$qemu_pid "$run/output" &
+tail_pid=$!
+
+status=0
+elapsed=0
+while kill -0 $qemu_pid 2>/dev/null; do
+	if [ $elapsed -ge "$timeout" ]; then
+		kill -KILL $qemu_pid 2>/dev/null || true
+		status=124
+		break
+	fi
+	sleep 1
+	elapsed=$((elapsed + 1))
+done
+wait $qemu_pid 2>/dev/null || true
+wait $tail_pid 2>/dev/null || true
+
+splat_re='BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|KASAN:|UBSAN:|general protection fault'
+splat_re+='|Unable to handle kernel|INFO: (possible|trying to register|task .* blocked|rcu)'
+splat_re+='|inconsistent lock state|suspicious RCU usage|soft lockup|hard LOCKUP'
+splat_re+='|new suspected memory leak|ODEBUG:|Call Trace:|Internal error:'
+
+if [ $status -eq 124 ]; then
+	echo "vm-run: guest did not finish within ${timeout}s: killed. End of its console:" >&2
+	tail -n 40 "$run/console.log" >&2
+elif [ ! -s "$run/status" ]; then
+	echo "vm-run: guest stopped without reporting a status. End of its console:" >&2
+	tail -n 40 "$run/console.log" >&2
+	cat "$run/qemu.log" >&2
+	status=1
+else
+	status=$(cat "$run/status")
+fi
+
+if grep -Eq "$splat_re" "$run/console.log"; then
+	echo "vm-run: the guest kernel log shows a splat:" >&2
+	grep -E -n -A 25 "$splat_re" "$run/console.log" | head -n 120 >&2
+	if [ -s "$run/kmemleak" ]; then
+		echo "vm-run: kmemleak report:" >&2
+		head -n 80 "$run/kmemleak" >&2
+	fi
+	[ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
