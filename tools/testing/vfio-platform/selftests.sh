@@ -34,6 +34,7 @@ build()
 		vp_die "no uAPI headers in ${VP_OBJ#"$VP_TOP"/}/usr: build the kernel first"
 	[ "$VP_ARCH" = arm64 ] && ldflags=-static
 	vp_log "building selftests into ${out#"$VP_TOP"/}"
+	mkdir -p "$out"
 	make -C "$VP_TREE/tools/testing/selftests/$suite" -s \
 		OUTPUT="$out" CC="${VP_CROSS}gcc" LDFLAGS="$ldflags" \
 		KHDR_INCLUDES="-isystem $VP_OBJ/usr/include"
