@@ -5,7 +5,8 @@
 #
 # Stage 1 runs on the host's root filesystem (virtio-9p, read-only) and lays a writable
 # overlay over it (tmpfs upper layer), so the guest can create /lib/modules and anything
-# else a test needs without touching the host. It mounts the kernel filesystems and the
+# else a test needs without touching the host. /tmp and /var/tmp stay the overlay's
+# (a checkout under /tmp must stay visible); only /run starts empty. It mounts the kernel filesystems and the
 # run directory (virtio-9p tag "vmout", the only way out: /dev/console is lost when
 # DEBUG_TEST_DRIVER_REMOVE re-probes the serial port), then changes root.
 #
@@ -34,8 +35,6 @@ stage1()
 	mkdir -p "$root/dev/pts" "$root/dev/shm"
 	mount -t devpts devpts "$root/dev/pts"
 	mount -t tmpfs shm "$root/dev/shm"
-	mount -t tmpfs tmp "$root/tmp"
-	mount -t tmpfs var-tmp "$root/var/tmp"
 	mount -t debugfs debugfs "$root/sys/kernel/debug"
 	mount -t configfs configfs "$root/sys/kernel/config"
 

@@ -42,6 +42,20 @@ verdict()
 	fi
 }
 
+# checkpatch [-f] FILE: its findings, one per line, into $report; all it said if it
+# failed without a finding.
+checkpatch()
+{
+	local out status=0
+
+	out=$(perl "$VP_TREE/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+		"$@" 2>&1) || status=$?
+	grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" >"$report" || true
+	if [ $status -ne 0 ] && [ ! -s "$report" ]; then
+		printf '%s\n' "$out" >"$report"
+	fi
+}
+
 cd "$VP_TOP"
 mapfile -t ours < <(bash "$VP_SCRIPTS/prepare-tree.sh" --list-overlay)
 mapfile -t patches < <(bash "$VP_SCRIPTS/prepare-tree.sh" --list-patches)
@@ -50,8 +64,7 @@ mapfile -t patched < <(grep . "$VP_TREE/.vp-patched" 2>/dev/null || true)
 for f in "${ours[@]}"; do
 	case $f in
 	*.c|*.h)
-		perl "$VP_TREE/scripts/checkpatch.pl" --strict --no-tree --terse --quiet -f "$f" \
-			>"$report" 2>&1 || true
+		checkpatch -f "$f"
 		verdict checkpatch "$f"
 		;;
 	esac
@@ -64,8 +77,7 @@ for f in "${ours[@]}"; do
 done
 
 for p in "${patches[@]}"; do
-	perl "$VP_TREE/scripts/checkpatch.pl" --strict --no-tree --terse --quiet "$p" \
-		>"$report" 2>&1 || true
+	checkpatch "$p"
 	verdict checkpatch "${p#"$VP_TOP"/}"
 done
 

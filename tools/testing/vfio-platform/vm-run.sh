@@ -53,6 +53,12 @@ if [ ! -f "$kernel" ] || [ ! -f "$VP_OBJ/kernelrelease" ]; then
 	vp_die "no $VP_ARCH kernel in ${VP_OBJ#"$VP_TOP"/}: run 'make' first"
 fi
 
+case $VP_TOP/ in
+/run/*|/proc/*|/sys/*|/dev/*)
+	vp_die "the guest mounts its own /run, /proc, /sys and /dev: move the checkout elsewhere"
+	;;
+esac
+
 run=$(mktemp -d "${TMPDIR:-/tmp}/vfio-platform-vm.XXXXXX")
 # shellcheck disable=SC2317 # called through the trap
 cleanup()
