@@ -59,7 +59,8 @@ case $VP_TOP/ in
 	;;
 esac
 
-run=$(mktemp -d "${TMPDIR:-/tmp}/vfio-platform-vm.XXXXXX")
+mkdir -p "$VP_BUILD/vm"
+run=$(mktemp -d "$VP_BUILD/vm/run.XXXXXX")
 # shellcheck disable=SC2317 # called through the trap
 cleanup()
 {
