@@ -1,10 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests of the VFIO platform core's logic.
+ * KUnit tests of the VFIO platform core's logic: offset encoding, the region
+ * table, access splitting, read/write through user buffers, mmap() checks,
+ * SET_IRQS validation, the interrupt mask state machine and reset selection.
+ *
+ * Regions are backed by kernel memory standing in for MMIO, and interrupts by
+ * Linux IRQs on the dummy irq_chip, fired by calling their flow handler, so the
+ * tests need no device.
  */
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/sizes.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+#include <linux/vfio_platform.h>
+
+#include <kunit/platform_device.h>
 #include <kunit/test.h>
 
 #include "vfio_platform_priv.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* Offsets */
 
 struct offset_case {
 	const char *name;
@@ -20,12 +43,7 @@ static const struct offset_case offset_cases[] = {
 	{ "largest index", U32_MAX >> 8, 0 },
 };
 
-static void offset_case_desc(const struct offset_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(offset, offset_cases, offset_case_desc);
+KUNIT_ARRAY_PARAM_DESC(offset, offset_cases, name);
 
 /* An offset built from an index and a position decodes back to both. */
 static void offset_round_trips(struct kunit *test)
@@ -45,9 +63,19 @@ static void offset_is_index_times_terabyte(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vfio_platform_index_to_offset(3), 3ULL << 40);
 }
 
+/* The byte after a region's last possible offset belongs to the next region. */
+static void offset_carries_into_next_index(struct kunit *test)
+{
+	u64 off = vfio_platform_index_to_offset(2) + VFIO_PLATFORM_OFFSET_MASK + 1;
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_offset_to_index(off), 3U);
+	KUNIT_EXPECT_EQ(test, vfio_platform_offset_in_region(off), 0ULL);
+}
+
 static struct kunit_case vfio_platform_offset_test_cases[] = {
 	KUNIT_CASE_PARAM(offset_round_trips, offset_gen_params),
 	KUNIT_CASE(offset_is_index_times_terabyte),
+	KUNIT_CASE(offset_carries_into_next_index),
 	{}
 };
 
@@ -56,7 +84,1190 @@ static struct kunit_suite vfio_platform_offset_test_suite = {
 	.test_cases = vfio_platform_offset_test_cases,
 };
 
-kunit_test_suites(&vfio_platform_offset_test_suite);
+/* Region table */
+
+#define RW	(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE)
+#define RO	VFIO_REGION_INFO_FLAG_READ
+#define MMAP	VFIO_REGION_INFO_FLAG_MMAP
+
+struct resource_case {
+	const char *name;
+	struct resource res;
+	int ret;
+	u32 flags;
+	bool pio;
+};
+
+static const struct resource_case resource_cases[] = {
+	{ "mem, one page", DEFINE_RES_MEM(0x10000000, SZ_4K), 0, RW | MMAP },
+	{ "mem, several pages", DEFINE_RES_MEM(0x10000000, SZ_64K), 0, RW | MMAP },
+	{ "mem, unaligned start", DEFINE_RES_MEM(0x10000100, SZ_4K), 0, RW },
+	{ "mem, unaligned size", DEFINE_RES_MEM(0x10000000, 0x100), 0, RW },
+	{ "mem, unaligned end", DEFINE_RES_MEM(0x10000000, SZ_4K + 4), 0, RW },
+	{ "mem read-only, aligned",
+	  DEFINE_RES_NAMED(0x10000000, SZ_4K, NULL,
+			   IORESOURCE_MEM | IORESOURCE_READONLY), 0, RO | MMAP },
+	{ "mem read-only, unaligned",
+	  DEFINE_RES_NAMED(0x10000010, 0x10, NULL,
+			   IORESOURCE_MEM | IORESOURCE_READONLY), 0, RO },
+	{ "io", DEFINE_RES_IO(0x3f8, 8), 0, RW, true },
+	{ "io, page aligned, never mapped", DEFINE_RES_IO(0x1000, SZ_4K), 0, RW, true },
+	{ "io read-only",
+	  DEFINE_RES_NAMED(0x60, 1, NULL, IORESOURCE_IO | IORESOURCE_READONLY),
+	  0, RO, true },
+	{ "irq is no region", DEFINE_RES_IRQ(5), -EINVAL },
+	{ "bus number is no region", DEFINE_RES_NAMED(0, 1, NULL, IORESOURCE_BUS),
+	  -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(resource, resource_cases, name);
+
+/* Each resource becomes a region with the flags its type and alignment allow. */
+static void region_from_resource(struct kunit *test)
+{
+	const struct resource_case *c = test->param_value;
+	struct vfio_platform_region reg = { .mmio = (void __force __iomem *)1 };
+	int ret;
+
+	ret = vfio_platform_region_from_resource(&reg, &c->res);
+	KUNIT_ASSERT_EQ(test, ret, c->ret);
+	if (ret)
+		return;
+	KUNIT_EXPECT_EQ(test, reg.start, c->res.start);
+	KUNIT_EXPECT_EQ(test, reg.size, resource_size(&c->res));
+	KUNIT_EXPECT_EQ(test, reg.flags, c->flags);
+	KUNIT_EXPECT_EQ(test, reg.pio, c->pio);
+	KUNIT_EXPECT_TRUE(test, !reg.mmio);
+}
+
+/* A fake device with three regions: RW, RO and port I/O. */
+static struct vfio_platform_device *fake_vpdev_with_regions(struct kunit *test)
+{
+	static const struct resource res[] = {
+		DEFINE_RES_MEM(0x10000000, 3 * SZ_4K),
+		DEFINE_RES_NAMED(0x10010000, 0x100, NULL,
+				 IORESOURCE_MEM | IORESOURCE_READONLY),
+		DEFINE_RES_IO(0x3f8, 8),
+	};
+	struct vfio_platform_device *vpdev;
+	unsigned int i;
+
+	vpdev = kunit_kzalloc(test, sizeof(*vpdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vpdev);
+	vpdev->regions = kunit_kcalloc(test, ARRAY_SIZE(res),
+				       sizeof(*vpdev->regions), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vpdev->regions);
+	for (i = 0; i < ARRAY_SIZE(res); i++)
+		KUNIT_ASSERT_EQ(test, vfio_platform_region_from_resource(&vpdev->regions[i],
+									 &res[i]), 0);
+	vpdev->num_regions = ARRAY_SIZE(res);
+	return vpdev;
+}
+
+struct region_info_case {
+	const char *name;
+	u32 index;
+	int ret;
+	u64 size;
+	u32 flags;
+};
+
+static const struct region_info_case region_info_cases[] = {
+	{ "first region", 0, 0, 3 * SZ_4K, RW | MMAP },
+	{ "read-only region", 1, 0, 0x100, RO },
+	{ "last region", 2, 0, 8, RW },
+	{ "one past the last", 3, -EINVAL },
+	{ "largest index", U32_MAX, -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(region_info, region_info_cases, name);
+
+/* GET_REGION_INFO answers for existing indexes only, and then exactly. */
+static void region_info_bounds(struct kunit *test)
+{
+	const struct region_info_case *c = test->param_value;
+	struct vfio_platform_device *vpdev = fake_vpdev_with_regions(test);
+	struct vfio_region_info info = {
+		.argsz = sizeof(info),
+		.index = c->index,
+		.cap_offset = 0xdead,
+	};
+
+	KUNIT_ASSERT_EQ(test, vfio_platform_region_info(vpdev, &info), c->ret);
+	if (c->ret) {
+		/* Nothing is filled in for an index that does not exist. */
+		KUNIT_EXPECT_EQ(test, info.size, 0ULL);
+		KUNIT_EXPECT_EQ(test, info.offset, 0ULL);
+		KUNIT_EXPECT_EQ(test, info.flags, 0U);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, info.index, c->index);
+	KUNIT_EXPECT_EQ(test, info.size, c->size);
+	KUNIT_EXPECT_EQ(test, info.flags, c->flags);
+	KUNIT_EXPECT_EQ(test, info.offset, (u64)c->index << 40);
+	KUNIT_EXPECT_EQ(test, info.cap_offset, 0U);
+}
+
+static struct kunit_case vfio_platform_region_test_cases[] = {
+	KUNIT_CASE_PARAM(region_from_resource, resource_gen_params),
+	KUNIT_CASE_PARAM(region_info_bounds, region_info_gen_params),
+	{}
+};
+
+static struct kunit_suite vfio_platform_region_test_suite = {
+	.name = "vfio_platform_region",
+	.test_cases = vfio_platform_region_test_cases,
+};
+
+/* Access splitting */
+
+struct width_case {
+	const char *name;
+	u64 pos;
+	size_t count;
+	unsigned int max;
+	/* The widths of the accesses in order, 0-terminated. */
+	unsigned int widths[12];
+};
+
+static const struct width_case width_cases[] = {
+	{ "aligned 16 bytes", 0, 16, 8, { 8, 8 } },
+	{ "offset 1", 1, 16, 8, { 1, 2, 4, 8, 1 } },
+	{ "offset 2", 2, 16, 8, { 2, 4, 8, 2 } },
+	{ "offset 3", 3, 16, 8, { 1, 4, 8, 2, 1 } },
+	{ "offset 4", 4, 16, 8, { 4, 8, 4 } },
+	{ "offset 5", 5, 16, 8, { 1, 2, 8, 4, 1 } },
+	{ "offset 6", 6, 16, 8, { 2, 8, 4, 2 } },
+	{ "offset 7", 7, 16, 8, { 1, 8, 4, 2, 1 } },
+	{ "one byte", 0, 1, 8, { 1 } },
+	{ "three bytes", 0, 3, 8, { 2, 1 } },
+	{ "seven bytes", 0, 7, 8, { 4, 2, 1 } },
+	{ "register at high offset", 0x1ffc, 4, 8, { 4 } },
+	{ "32-bit bus, aligned", 0, 16, 4, { 4, 4, 4, 4 } },
+	{ "32-bit bus, offset 1", 1, 8, 4, { 1, 2, 4, 1 } },
+	{ "byte bus", 2, 3, 1, { 1, 1, 1 } },
+	{ "nothing", 0, 0, 8, { } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(width, width_cases, name);
+
+/* Each access is the widest naturally aligned one that fits what is left. */
+static void access_width_splits(struct kunit *test)
+{
+	const struct width_case *c = test->param_value;
+	size_t left = c->count;
+	u64 pos = c->pos;
+	unsigned int i, w;
+
+	for (i = 0; left; i++) {
+		KUNIT_ASSERT_LT(test, i, ARRAY_SIZE(c->widths));
+		w = vfio_platform_access_width(pos, left, c->max);
+		KUNIT_EXPECT_EQ_MSG(test, w, c->widths[i],
+				    "access %u at %llu", i, pos);
+		KUNIT_EXPECT_EQ(test, pos & (w - 1), 0ULL);
+		pos += w;
+		left -= w;
+	}
+	KUNIT_EXPECT_EQ(test, c->widths[i], 0U);
+}
+
+static struct kunit_case vfio_platform_width_test_cases[] = {
+	KUNIT_CASE_PARAM(access_width_splits, width_gen_params),
+	{}
+};
+
+static struct kunit_suite vfio_platform_width_test_suite = {
+	.name = "vfio_platform_access_width",
+	.test_cases = vfio_platform_width_test_cases,
+};
+
+/* read(), write() and mmap() */
+
+struct rw_ctx {
+	struct vfio_platform_device *vpdev;
+	u8 *mem[2];
+	char __user *ubuf;
+	u8 *kbuf;
+};
+
+#define RW_UBUF_SIZE	(4 * SZ_4K)
+
+static u8 rw_pattern(unsigned int region, size_t pos)
+{
+	return (pos * 7 + region * 0x40 + 1) & 0xff;
+}
+
+static int vfio_platform_rw_init(struct kunit *test)
+{
+	struct rw_ctx *ctx;
+	unsigned long uaddr;
+	unsigned int r;
+	size_t i;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->vpdev = fake_vpdev_with_regions(test);
+
+	/* Kernel memory stands in for the two MMIO regions. */
+	for (r = 0; r < 2; r++) {
+		size_t size = ctx->vpdev->regions[r].size;
+
+		ctx->mem[r] = kunit_kmalloc(test, size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ctx->mem[r]);
+		for (i = 0; i < size; i++)
+			ctx->mem[r][i] = rw_pattern(r, i);
+		ctx->vpdev->regions[r].mmio = (void __force __iomem *)ctx->mem[r];
+	}
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, RW_UBUF_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "no user memory for the test");
+	KUNIT_ASSERT_LT(test, uaddr, (unsigned long)TASK_SIZE);
+	ctx->ubuf = (char __user *)uaddr;
+
+	ctx->kbuf = kunit_kzalloc(test, RW_UBUF_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->kbuf);
+
+	test->priv = ctx;
+	return 0;
+}
+
+static ssize_t rw_read(struct rw_ctx *ctx, u32 index, u64 pos, size_t count)
+{
+	loff_t off = vfio_platform_index_to_offset(index) + pos;
+
+	return vfio_platform_region_read(&ctx->vpdev->vdev, ctx->ubuf, count, &off);
+}
+
+static ssize_t rw_write(struct rw_ctx *ctx, u32 index, u64 pos, size_t count)
+{
+	loff_t off = vfio_platform_index_to_offset(index) + pos;
+
+	return vfio_platform_region_write(&ctx->vpdev->vdev, ctx->ubuf, count, &off);
+}
+
+/* Fill the user buffer with a marker, to see what a failed read() left there. */
+static void rw_mark_ubuf(struct kunit *test, struct rw_ctx *ctx, size_t count)
+{
+	memset(ctx->kbuf, 0xa5, count);
+	KUNIT_ASSERT_EQ(test, copy_to_user(ctx->ubuf, ctx->kbuf, count), 0);
+}
+
+static void rw_fetch_ubuf(struct kunit *test, struct rw_ctx *ctx, size_t count)
+{
+	KUNIT_ASSERT_EQ(test, copy_from_user(ctx->kbuf, ctx->ubuf, count), 0);
+}
+
+struct read_case {
+	const char *name;
+	u32 index;
+	u64 pos;
+	size_t count;
+};
+
+static const struct read_case read_cases[] = {
+	{ "one byte", 0, 0, 1 },
+	{ "one register", 0, 0x10, 4 },
+	{ "odd offset and length", 0, 0x13, 29 },
+	{ "whole region, several chunks", 0, 0, 3 * SZ_4K },
+	{ "across a chunk boundary", 0, SZ_4K - 3, 10 },
+	{ "last byte", 0, 3 * SZ_4K - 1, 1 },
+	{ "read-only region", 1, 0x20, 0x40 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(read, read_cases, name);
+
+/* read() returns the region's bytes in device order, whatever the alignment. */
+static void read_returns_region_bytes(struct kunit *test)
+{
+	const struct read_case *c = test->param_value;
+	struct rw_ctx *ctx = test->priv;
+	size_t i;
+
+	KUNIT_ASSERT_EQ(test, rw_read(ctx, c->index, c->pos, c->count),
+			(ssize_t)c->count);
+	rw_fetch_ubuf(test, ctx, c->count);
+	for (i = 0; i < c->count; i++)
+		KUNIT_ASSERT_EQ_MSG(test, ctx->kbuf[i],
+				    rw_pattern(c->index, c->pos + i),
+				    "byte %zu", i);
+}
+
+/* write() stores the user's bytes at the offset asked for, and nowhere else. */
+static void write_stores_user_bytes(struct kunit *test)
+{
+	struct rw_ctx *ctx = test->priv;
+	const u64 pos = SZ_4K - 5;
+	const size_t count = 21;
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		ctx->kbuf[i] = 0x80 + i;
+	KUNIT_ASSERT_EQ(test, copy_to_user(ctx->ubuf, ctx->kbuf, count), 0);
+
+	KUNIT_ASSERT_EQ(test, rw_write(ctx, 0, pos, count), (ssize_t)count);
+	for (i = 0; i < ctx->vpdev->regions[0].size; i++) {
+		u8 want = i >= pos && i < pos + count ? 0x80 + (i - pos) :
+							rw_pattern(0, i);
+
+		KUNIT_ASSERT_EQ_MSG(test, ctx->mem[0][i], want, "byte %zu", i);
+	}
+}
+
+/* read() and write() advance the file position by what they moved. */
+static void rw_advances_position(struct kunit *test)
+{
+	struct rw_ctx *ctx = test->priv;
+	loff_t off = vfio_platform_index_to_offset(0) + 8;
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_region_read(&ctx->vpdev->vdev,
+							ctx->ubuf, 16, &off), 16);
+	KUNIT_EXPECT_EQ(test, off, 24);
+	KUNIT_EXPECT_EQ(test, vfio_platform_region_write(&ctx->vpdev->vdev,
+							 ctx->ubuf, 8, &off), 8);
+	KUNIT_EXPECT_EQ(test, off, 32);
+}
+
+struct rw_reject_case {
+	const char *name;
+	bool write;
+	u32 index;
+	u64 pos;
+	size_t count;
+	ssize_t ret;
+};
+
+static const struct rw_reject_case rw_reject_cases[] = {
+	{ "read of nothing", false, 0, 0x10, 0, 0 },
+	{ "write of nothing to read-only", true, 1, 0, 0, 0 },
+	{ "read across the end", false, 0, 3 * SZ_4K - 2, 4, -EINVAL },
+	{ "read at the end", false, 0, 3 * SZ_4K, 1, -EINVAL },
+	{ "read far past the end", false, 0, VFIO_PLATFORM_OFFSET_MASK, 2, -EINVAL },
+	{ "write across the end", true, 0, 3 * SZ_4K - 1, 2, -EINVAL },
+	{ "read of unknown region", false, 3, 0, 4, -EINVAL },
+	{ "read of largest index", false, (u32)(S64_MAX >> 40), 0, 4, -EINVAL },
+	{ "write to read-only region", true, 1, 0, 4, -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(rw_reject, rw_reject_cases, name);
+
+/* Out-of-bounds requests fail whole: no byte is moved either way. */
+static void rw_rejects_out_of_bounds(struct kunit *test)
+{
+	const struct rw_reject_case *c = test->param_value;
+	struct rw_ctx *ctx = test->priv;
+	ssize_t ret;
+	size_t i;
+
+	rw_mark_ubuf(test, ctx, 16);
+	if (c->write)
+		ret = rw_write(ctx, c->index, c->pos, c->count);
+	else
+		ret = rw_read(ctx, c->index, c->pos, c->count);
+	KUNIT_EXPECT_EQ(test, ret, c->ret);
+
+	rw_fetch_ubuf(test, ctx, 16);
+	for (i = 0; i < 16; i++)
+		KUNIT_ASSERT_EQ(test, ctx->kbuf[i], 0xa5);
+	for (i = 0; i < ctx->vpdev->regions[0].size; i++)
+		KUNIT_ASSERT_EQ(test, ctx->mem[0][i], rw_pattern(0, i));
+	for (i = 0; i < ctx->vpdev->regions[1].size; i++)
+		KUNIT_ASSERT_EQ(test, ctx->mem[1][i], rw_pattern(1, i));
+}
+
+/* A negative file position is refused before it is decoded. */
+static void rw_rejects_negative_position(struct kunit *test)
+{
+	struct rw_ctx *ctx = test->priv;
+	loff_t off = -4;
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_region_read(&ctx->vpdev->vdev,
+							ctx->ubuf, 4, &off), -EINVAL);
+}
+
+/* A user buffer that cannot be written fails the read with -EFAULT. */
+static void read_to_bad_buffer_faults(struct kunit *test)
+{
+	struct rw_ctx *ctx = test->priv;
+	loff_t off = 0;
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_region_read(&ctx->vpdev->vdev,
+							(char __user *)8, 4, &off),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, off, 0);
+}
+
+struct mmap_case {
+	const char *name;
+	unsigned long flags;
+	unsigned long pgoff;
+	unsigned long pages;
+};
+
+#define MMAP_SHARED_RW	(VM_SHARED | VM_MAYSHARE | VM_READ | VM_WRITE)
+#define PGOFF(index)	((unsigned long)((index) << (VFIO_PLATFORM_OFFSET_SHIFT - PAGE_SHIFT)))
+
+static const struct mmap_case mmap_reject_cases[] = {
+	{ "private mapping", VM_READ | VM_WRITE, PGOFF(0), 1 },
+	{ "unknown region", MMAP_SHARED_RW, PGOFF(3), 1 },
+	{ "region without MMAP", VM_SHARED | VM_MAYSHARE | VM_READ, PGOFF(1), 1 },
+	{ "port region", MMAP_SHARED_RW, PGOFF(2), 1 },
+	{ "longer than the region", MMAP_SHARED_RW, PGOFF(0), 4 },
+	{ "starting past the region", MMAP_SHARED_RW, PGOFF(0) + 3, 1 },
+	{ "ending past the region", MMAP_SHARED_RW, PGOFF(0) + 2, 2 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(mmap_reject, mmap_reject_cases, name);
+
+/* mmap() refuses, before touching anything, what it must not map. */
+static void mmap_rejects(struct kunit *test)
+{
+	const struct mmap_case *c = test->param_value;
+	struct rw_ctx *ctx = test->priv;
+	struct vm_area_struct *vma;
+
+	vma = kunit_kzalloc(test, sizeof(*vma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vma->vm_start = 0x10000000;
+	vma->vm_end = vma->vm_start + c->pages * PAGE_SIZE;
+	vma->vm_pgoff = c->pgoff;
+	vm_flags_init(vma, c->flags);
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_region_mmap(&ctx->vpdev->vdev, vma), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vma->vm_flags, (vm_flags_t)c->flags);
+}
+
+/* A read-only region can never be mapped writable. */
+static void mmap_rejects_write_to_read_only(struct kunit *test)
+{
+	struct rw_ctx *ctx = test->priv;
+	struct vm_area_struct *vma;
+	struct resource res = DEFINE_RES_NAMED(0x10020000, SZ_4K, NULL,
+					       IORESOURCE_MEM | IORESOURCE_READONLY);
+
+	/* Make region 1 mappable: read-only, one aligned page. */
+	KUNIT_ASSERT_EQ(test, vfio_platform_region_from_resource(&ctx->vpdev->regions[1],
+								 &res), 0);
+	KUNIT_ASSERT_TRUE(test, ctx->vpdev->regions[1].flags & MMAP);
+
+	vma = kunit_kzalloc(test, sizeof(*vma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vma->vm_start = 0x10000000;
+	vma->vm_end = vma->vm_start + PAGE_SIZE;
+	vma->vm_pgoff = PGOFF(1);
+	vm_flags_init(vma, MMAP_SHARED_RW);
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_region_mmap(&ctx->vpdev->vdev, vma), -EINVAL);
+}
+
+static struct kunit_case vfio_platform_rw_test_cases[] = {
+	KUNIT_CASE_PARAM(read_returns_region_bytes, read_gen_params),
+	KUNIT_CASE(write_stores_user_bytes),
+	KUNIT_CASE(rw_advances_position),
+	KUNIT_CASE_PARAM(rw_rejects_out_of_bounds, rw_reject_gen_params),
+	KUNIT_CASE(rw_rejects_negative_position),
+	KUNIT_CASE(read_to_bad_buffer_faults),
+	KUNIT_CASE_PARAM(mmap_rejects, mmap_reject_gen_params),
+	KUNIT_CASE(mmap_rejects_write_to_read_only),
+	{}
+};
+
+static struct kunit_suite vfio_platform_rw_test_suite = {
+	.name = "vfio_platform_rw",
+	.init = vfio_platform_rw_init,
+	.test_cases = vfio_platform_rw_test_cases,
+};
+
+/* Interrupts */
+
+#define EVENTFD		VFIO_IRQ_SET_DATA_EVENTFD
+#define BOOL		VFIO_IRQ_SET_DATA_BOOL
+#define NONE		VFIO_IRQ_SET_DATA_NONE
+#define TRIGGER		VFIO_IRQ_SET_ACTION_TRIGGER
+#define MASK		VFIO_IRQ_SET_ACTION_MASK
+#define UNMASK		VFIO_IRQ_SET_ACTION_UNMASK
+
+struct irq_ctx {
+	struct vfio_platform_device *vpdev;
+	unsigned int virq[2];
+};
+
+/*
+ * A fake device with an edge-triggered and a level-triggered interrupt, each
+ * a real Linux IRQ on the dummy chip, with the flow handler of its kind.
+ */
+static int vfio_platform_irq_test_init(struct kunit *test)
+{
+	static const u32 flags[] = {
+		VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE,
+		VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+			VFIO_IRQ_INFO_AUTOMASKED,
+	};
+	struct vfio_platform_irq *irq;
+	struct irq_ctx *ctx;
+	unsigned int i;
+	int virq;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->vpdev = kunit_kzalloc(test, sizeof(*ctx->vpdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->vpdev);
+	ctx->vpdev->irqs = kunit_kcalloc(test, 2, sizeof(*irq), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->vpdev->irqs);
+	ctx->vpdev->num_irqs = 2;
+	test->priv = ctx;
+
+	for (i = 0; i < 2; i++) {
+		virq = irq_alloc_desc(NUMA_NO_NODE);
+		KUNIT_ASSERT_GT(test, virq, 0);
+		ctx->virq[i] = virq;
+		irq_set_chip_and_handler(virq, &dummy_irq_chip,
+					 i ? handle_level_irq : handle_edge_irq);
+		irq_clear_status_flags(virq, IRQ_NOREQUEST);
+		/* Level lines are not resent on enable: the device re-asserts them. */
+		if (i)
+			irq_set_status_flags(virq, IRQ_LEVEL);
+
+		irq = &ctx->vpdev->irqs[i];
+		irq->hwirq = virq;
+		irq->flags = flags[i];
+		irq->name = "vfio-platform-kunit";
+		mutex_init(&irq->lock);
+		spin_lock_init(&irq->mask_lock);
+	}
+	return 0;
+}
+
+static void vfio_platform_irq_test_exit(struct kunit *test)
+{
+	struct irq_ctx *ctx = test->priv;
+	unsigned int i;
+
+	if (!ctx)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (!ctx->virq[i])
+			continue;
+		mutex_lock(&ctx->vpdev->irqs[i].lock);
+		vfio_platform_irq_disable(&ctx->vpdev->irqs[i]);
+		mutex_unlock(&ctx->vpdev->irqs[i].lock);
+		irq_free_desc(ctx->virq[i]);
+	}
+}
+
+static struct vfio_platform_irq *edge_irq(struct kunit *test)
+{
+	return &((struct irq_ctx *)test->priv)->vpdev->irqs[0];
+}
+
+static struct vfio_platform_irq *level_irq(struct kunit *test)
+{
+	return &((struct irq_ctx *)test->priv)->vpdev->irqs[1];
+}
+
+/* Request the line as setting a trigger would, with no eventfd to signal. */
+static void irq_request(struct kunit *test, struct vfio_platform_irq *irq)
+{
+	int ret;
+
+	mutex_lock(&irq->lock);
+	ret = vfio_platform_irq_enable(irq, NULL);
+	mutex_unlock(&irq->lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_TRUE(test, irq->requested);
+}
+
+static void irq_free(struct vfio_platform_irq *irq)
+{
+	mutex_lock(&irq->lock);
+	vfio_platform_irq_disable(irq);
+	mutex_unlock(&irq->lock);
+}
+
+/* Raise the interrupt as the irqchip would. */
+static void irq_fire(struct vfio_platform_irq *irq)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	generic_handle_irq(irq->hwirq);
+	local_irq_restore(flags);
+}
+
+static int irq_set_none(struct vfio_platform_irq *irq, u32 action)
+{
+	return vfio_platform_irq_set(irq, action | NONE, 1, NULL);
+}
+
+static bool irq_line_disabled(struct vfio_platform_irq *irq)
+{
+	return irqd_irq_disabled(irq_get_irq_data(irq->hwirq));
+}
+
+struct irq_info_case {
+	const char *name;
+	u32 index;
+	int ret;
+	u32 flags;
+};
+
+static const struct irq_info_case irq_info_cases[] = {
+	{ "edge line", 0, 0, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE },
+	{ "level line", 1, 0, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+			      VFIO_IRQ_INFO_AUTOMASKED },
+	{ "one past the last", 2, -EINVAL },
+	{ "largest index", U32_MAX, -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(irq_info, irq_info_cases, name);
+
+/* GET_IRQ_INFO answers for existing indexes only: one vector each. */
+static void irq_info_bounds(struct kunit *test)
+{
+	const struct irq_info_case *c = test->param_value;
+	struct irq_ctx *ctx = test->priv;
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = c->index };
+
+	KUNIT_ASSERT_EQ(test, vfio_platform_irq_info(ctx->vpdev, &info), c->ret);
+	if (c->ret) {
+		KUNIT_EXPECT_EQ(test, info.flags, 0U);
+		KUNIT_EXPECT_EQ(test, info.count, 0U);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, info.flags, c->flags);
+	KUNIT_EXPECT_EQ(test, info.count, 1U);
+}
+
+/* The fields of a struct vfio_irq_set, whose flexible array forbids arrays of it. */
+struct set_irqs_hdr_case {
+	const char *name;
+	u32 hdr[5];
+	int ret;
+	size_t data_size;
+};
+
+#define HDR_MINSZ	sizeof(struct vfio_irq_set)
+
+static const struct set_irqs_hdr_case set_irqs_hdr_cases[] = {
+	{ "trigger eventfd", { HDR_MINSZ + 4, TRIGGER | EVENTFD, 1, 0, 1 }, 0, 4 },
+	{ "trigger bool", { HDR_MINSZ + 1, TRIGGER | BOOL, 0, 0, 1 }, 0, 1 },
+	{ "disable trigger", { HDR_MINSZ, TRIGGER | NONE, 0, 0, 0 }, 0, 0 },
+	{ "unmask none", { HDR_MINSZ, UNMASK | NONE, 1, 0, 1 }, 0, 0 },
+	{ "index past the last", { HDR_MINSZ, MASK | NONE, 2, 0, 1 }, -EINVAL },
+	{ "largest index", { HDR_MINSZ, MASK | NONE, U32_MAX, 0, 1 }, -EINVAL },
+	{ "start past the vector", { HDR_MINSZ, MASK | NONE, 0, 1, 1 }, -EINVAL },
+	{ "two vectors", { HDR_MINSZ + 8, TRIGGER | EVENTFD, 0, 0, 2 }, -EINVAL },
+	{ "count overflowing start", { HDR_MINSZ, MASK | NONE, 0, 1, U32_MAX },
+	  -EINVAL },
+	{ "argsz below the header", { HDR_MINSZ - 1, MASK | NONE, 0, 0, 1 },
+	  -EINVAL },
+	{ "argsz without the eventfd", { HDR_MINSZ + 3, TRIGGER | EVENTFD, 0, 0, 1 },
+	  -EINVAL },
+	{ "unknown flag", { HDR_MINSZ, MASK | NONE | BIT(9), 0, 0, 1 }, -EINVAL },
+	{ "two data types", { HDR_MINSZ + 4, MASK | NONE | BOOL, 0, 0, 1 },
+	  -EINVAL },
+	{ "no data type", { HDR_MINSZ, MASK, 0, 0, 1 }, -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(set_irqs_hdr, set_irqs_hdr_cases, name);
+
+/* The SET_IRQS header is checked against the device before any data is read. */
+static void set_irqs_validates_header(struct kunit *test)
+{
+	const struct set_irqs_hdr_case *c = test->param_value;
+	struct irq_ctx *ctx = test->priv;
+	struct vfio_irq_set hdr = {
+		.argsz = c->hdr[0],
+		.flags = c->hdr[1],
+		.index = c->hdr[2],
+		.start = c->hdr[3],
+		.count = c->hdr[4],
+	};
+	size_t data_size = 0xdead;
+	int ret;
+
+	ret = vfio_platform_set_irqs_validate(ctx->vpdev, &hdr, &data_size);
+	KUNIT_EXPECT_EQ(test, ret, c->ret);
+	if (!ret)
+		KUNIT_EXPECT_EQ(test, data_size, c->data_size);
+}
+
+struct set_irqs_case {
+	const char *name;
+	u32 flags;
+	u32 count;
+	s32 data;
+	int ret;
+	bool masked;
+};
+
+static const struct set_irqs_case set_irqs_cases[] = {
+	{ "no action", NONE, 1, 0, -EINVAL },
+	{ "mask and unmask", MASK | UNMASK | NONE, 1, 0, -EINVAL },
+	{ "trigger and mask", TRIGGER | MASK | NONE, 1, 0, -EINVAL },
+	{ "all actions", TRIGGER | MASK | UNMASK | BOOL, 1, 1, -EINVAL },
+	{ "trigger bool, no vector", TRIGGER | BOOL, 0, 1, -EINVAL },
+	{ "trigger eventfd, no vector", TRIGGER | EVENTFD, 0, 3, -EINVAL },
+	{ "mask, no vector", MASK | NONE, 0, 0, -EINVAL },
+	{ "unmask bool, no vector", UNMASK | BOOL, 0, 1, -EINVAL },
+	{ "trigger eventfd -2", TRIGGER | EVENTFD, 1, -2, -EINVAL },
+	{ "mask eventfd -5", MASK | EVENTFD, 1, -5, -EINVAL },
+	{ "unmask eventfd INT_MIN", UNMASK | EVENTFD, 1, S32_MIN, -EINVAL },
+	{ "loopback without trigger", TRIGGER | NONE, 1, 0, -EINVAL },
+	{ "bool loopback without trigger", TRIGGER | BOOL, 1, 1, -EINVAL },
+	{ "false bool loopback", TRIGGER | BOOL, 1, 0, 0 },
+	{ "disable without trigger", TRIGGER | NONE, 0, 0, 0 },
+	{ "clear trigger without one", TRIGGER | EVENTFD, 1, -1, 0 },
+	{ "trigger on a closed fd", TRIGGER | EVENTFD, 1, 1000, -EBADF },
+	{ "mask", MASK | NONE, 1, 0, 0, true },
+	{ "mask bool true", MASK | BOOL, 1, 1, 0, true },
+	{ "mask bool false", MASK | BOOL, 1, 0, 0, false },
+	{ "unmask", UNMASK | NONE, 1, 0, 0, false },
+	{ "clear mask eventfd", MASK | EVENTFD, 1, -1, 0 },
+	{ "clear unmask eventfd", UNMASK | EVENTFD, 1, -1, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(set_irqs, set_irqs_cases, name);
+
+/* Each action and data type does what it says; other combinations fail. */
+static void set_irqs_actions(struct kunit *test)
+{
+	const struct set_irqs_case *c = test->param_value;
+	struct vfio_platform_irq *irq = level_irq(test);
+	u8 b = c->data;
+	const void *data = (c->flags & BOOL) ? (const void *)&b : &c->data;
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_irq_set(irq, c->flags, c->count, data),
+			c->ret);
+	KUNIT_EXPECT_EQ(test, irq->masked, c->masked);
+	KUNIT_EXPECT_FALSE(test, irq->requested);
+}
+
+/* A level interrupt masks itself, and stays masked until unmasked. */
+static void level_irq_automasks(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = level_irq(test);
+
+	irq_request(test, irq);
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(irq));
+
+	irq_fire(irq);
+	KUNIT_EXPECT_TRUE(test, irq->masked);
+	KUNIT_EXPECT_TRUE(test, irq_line_disabled(irq));
+
+	/* Still asserted: it does not get through while masked. */
+	irq_fire(irq);
+	KUNIT_EXPECT_TRUE(test, irq->masked);
+	KUNIT_EXPECT_TRUE(test, irq_line_disabled(irq));
+
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, UNMASK), 0);
+	KUNIT_EXPECT_FALSE(test, irq->masked);
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(irq));
+}
+
+/* An edge interrupt is signalled without masking. */
+static void edge_irq_does_not_automask(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = edge_irq(test);
+
+	irq_request(test, irq);
+	irq_fire(irq);
+	irq_fire(irq);
+	KUNIT_EXPECT_FALSE(test, irq->masked);
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(irq));
+}
+
+/* MASK disables the line, UNMASK enables it; repeating either changes nothing. */
+static void mask_and_unmask_nest_once(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = edge_irq(test);
+
+	irq_request(test, irq);
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, MASK), 0);
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, MASK), 0);
+	KUNIT_EXPECT_TRUE(test, irq_line_disabled(irq));
+
+	/* One unmask undoes any number of masks. */
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, UNMASK), 0);
+	KUNIT_EXPECT_FALSE(test, irq->masked);
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(irq));
+
+	/* And unmasking again must not unbalance the line. */
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, UNMASK), 0);
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, MASK), 0);
+	KUNIT_EXPECT_TRUE(test, irq_line_disabled(irq));
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, UNMASK), 0);
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(irq));
+}
+
+/* A mask set before the trigger holds once the line is requested. */
+static void mask_before_trigger_holds(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = level_irq(test);
+
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, MASK), 0);
+	irq_request(test, irq);
+	KUNIT_EXPECT_TRUE(test, irq->masked);
+	KUNIT_EXPECT_TRUE(test, irq_line_disabled(irq));
+
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, UNMASK), 0);
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(irq));
+}
+
+/* Clearing the trigger keeps the mask state for the next trigger. */
+static void mask_survives_trigger_clear(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = level_irq(test);
+
+	irq_request(test, irq);
+	irq_fire(irq);
+	KUNIT_ASSERT_TRUE(test, irq->masked);
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_irq_set(irq, TRIGGER | NONE, 0, NULL), 0);
+	KUNIT_EXPECT_FALSE(test, irq->requested);
+	KUNIT_EXPECT_TRUE(test, irq->masked);
+
+	irq_request(test, irq);
+	KUNIT_EXPECT_TRUE(test, irq_line_disabled(irq));
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, UNMASK), 0);
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(irq));
+}
+
+/* Loopback on a level line masks it, as the interrupt itself would. */
+static void loopback_automasks_level_line(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = level_irq(test);
+	u8 yes = 1;
+
+	irq_request(test, irq);
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, TRIGGER), 0);
+	KUNIT_EXPECT_TRUE(test, irq->masked);
+	KUNIT_EXPECT_TRUE(test, irq_line_disabled(irq));
+
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, UNMASK), 0);
+	KUNIT_EXPECT_EQ(test, vfio_platform_irq_set(irq, TRIGGER | BOOL, 1, &yes), 0);
+	KUNIT_EXPECT_TRUE(test, irq->masked);
+}
+
+/* Loopback on an edge line signals without masking. */
+static void loopback_leaves_edge_line_unmasked(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = edge_irq(test);
+
+	irq_request(test, irq);
+	KUNIT_EXPECT_EQ(test, irq_set_none(irq, TRIGGER), 0);
+	KUNIT_EXPECT_FALSE(test, irq->masked);
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(irq));
+}
+
+/* The last close frees every line and leaves them unmasked for the next user. */
+static void close_frees_and_unmasks(struct kunit *test)
+{
+	struct irq_ctx *ctx = test->priv;
+
+	irq_request(test, edge_irq(test));
+	irq_request(test, level_irq(test));
+	KUNIT_EXPECT_EQ(test, irq_set_none(edge_irq(test), MASK), 0);
+	irq_fire(level_irq(test));
+
+	vfio_platform_irqs_close(ctx->vpdev);
+	KUNIT_EXPECT_FALSE(test, edge_irq(test)->requested);
+	KUNIT_EXPECT_FALSE(test, level_irq(test)->requested);
+	KUNIT_EXPECT_FALSE(test, edge_irq(test)->masked);
+	KUNIT_EXPECT_FALSE(test, level_irq(test)->masked);
+	KUNIT_EXPECT_FALSE(test, irq_has_action(edge_irq(test)->hwirq));
+	KUNIT_EXPECT_FALSE(test, irq_has_action(level_irq(test)->hwirq));
+
+	/* The lines can be requested again, enabled. */
+	irq_request(test, level_irq(test));
+	KUNIT_EXPECT_FALSE(test, irq_line_disabled(level_irq(test)));
+	irq_free(level_irq(test));
+}
+
+static struct kunit_case vfio_platform_irq_test_cases[] = {
+	KUNIT_CASE_PARAM(irq_info_bounds, irq_info_gen_params),
+	KUNIT_CASE_PARAM(set_irqs_validates_header, set_irqs_hdr_gen_params),
+	KUNIT_CASE_PARAM(set_irqs_actions, set_irqs_gen_params),
+	KUNIT_CASE(level_irq_automasks),
+	KUNIT_CASE(edge_irq_does_not_automask),
+	KUNIT_CASE(mask_and_unmask_nest_once),
+	KUNIT_CASE(mask_before_trigger_holds),
+	KUNIT_CASE(mask_survives_trigger_clear),
+	KUNIT_CASE(loopback_automasks_level_line),
+	KUNIT_CASE(loopback_leaves_edge_line_unmasked),
+	KUNIT_CASE(close_frees_and_unmasks),
+	{}
+};
+
+static struct kunit_suite vfio_platform_irq_test_suite = {
+	.name = "vfio_platform_irq",
+	.init = vfio_platform_irq_test_init,
+	.exit = vfio_platform_irq_test_exit,
+	.test_cases = vfio_platform_irq_test_cases,
+};
+
+/* Reset */
+
+static struct device *reset_seen_dev;
+static int reset_calls;
+static int reset_ret;
+
+static int reset_record(struct device *dev)
+{
+	reset_seen_dev = dev;
+	reset_calls++;
+	return reset_ret;
+}
+
+static struct vfio_platform_reset_handler reset_exact = {
+	.compat = "kunit,vfio-exact",
+	.reset = reset_record,
+};
+
+static struct vfio_platform_reset_handler reset_generic = {
+	.compat = "kunit,vfio-generic",
+	.reset = reset_record,
+};
+
+static int vfio_platform_reset_test_init(struct kunit *test)
+{
+	reset_seen_dev = NULL;
+	reset_calls = 0;
+	reset_ret = 0;
+	return 0;
+}
+
+static void unregister_handler(void *handler)
+{
+	vfio_platform_unregister_reset_handler(handler);
+}
+
+static void register_handler(struct kunit *test,
+			     struct vfio_platform_reset_handler *handler)
+{
+	KUNIT_ASSERT_EQ(test, vfio_platform_register_reset_handler(handler), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_handler,
+							handler), 0);
+}
+
+static void put_handler(struct vfio_platform_reset_handler *handler)
+{
+	if (handler)
+		module_put(handler->owner);
+}
+
+/* A registered handler is found by its compatible string, and pinned. */
+static void handler_found_by_compatible(struct kunit *test)
+{
+	static const char * const compat[] = { "kunit,vfio-exact" };
+	struct vfio_platform_reset_handler *found;
+
+	register_handler(test, &reset_exact);
+	found = vfio_platform_reset_handler_get(compat, ARRAY_SIZE(compat));
+	KUNIT_EXPECT_PTR_EQ(test, found, &reset_exact);
+	KUNIT_EXPECT_PTR_EQ(test, reset_exact.owner, THIS_MODULE);
+	put_handler(found);
+}
+
+/* A device's less specific compatible strings match too. */
+static void handler_found_by_fallback_compatible(struct kunit *test)
+{
+	static const char * const compat[] = { "kunit,other", "kunit,vfio-generic" };
+	struct vfio_platform_reset_handler *found;
+
+	register_handler(test, &reset_generic);
+	found = vfio_platform_reset_handler_get(compat, ARRAY_SIZE(compat));
+	KUNIT_EXPECT_PTR_EQ(test, found, &reset_generic);
+	put_handler(found);
+}
+
+/* The handler of the most specific compatible string wins. */
+static void most_specific_handler_wins(struct kunit *test)
+{
+	static const char * const compat[] = { "kunit,vfio-exact", "kunit,vfio-generic" };
+	struct vfio_platform_reset_handler *found;
+
+	register_handler(test, &reset_generic);
+	register_handler(test, &reset_exact);
+	found = vfio_platform_reset_handler_get(compat, ARRAY_SIZE(compat));
+	KUNIT_EXPECT_PTR_EQ(test, found, &reset_exact);
+	put_handler(found);
+}
+
+/* Without a matching compatible string, there is no handler. */
+static void no_handler_without_match(struct kunit *test)
+{
+	static const char * const compat[] = { "kunit,unknown" };
+
+	register_handler(test, &reset_exact);
+	KUNIT_EXPECT_NULL(test, vfio_platform_reset_handler_get(compat, 1));
+	KUNIT_EXPECT_NULL(test, vfio_platform_reset_handler_get(compat, 0));
+}
+
+/* An unregistered handler is no longer found. */
+static void unregistered_handler_is_gone(struct kunit *test)
+{
+	static const char * const compat[] = { "kunit,vfio-exact" };
+
+	KUNIT_ASSERT_EQ(test, vfio_platform_register_reset_handler(&reset_exact), 0);
+	vfio_platform_unregister_reset_handler(&reset_exact);
+	KUNIT_EXPECT_NULL(test, vfio_platform_reset_handler_get(compat, 1));
+}
+
+/* One compatible string has at most one handler. */
+static void duplicate_handler_refused(struct kunit *test)
+{
+	struct vfio_platform_reset_handler dup = {
+		.compat = "kunit,vfio-exact",
+		.reset = reset_record,
+	};
+
+	register_handler(test, &reset_exact);
+	KUNIT_EXPECT_EQ(test, vfio_platform_register_reset_handler(&dup), -EBUSY);
+}
+
+/* A handler needs both a compatible string and a function. */
+static void incomplete_handler_refused(struct kunit *test)
+{
+	struct vfio_platform_reset_handler no_compat = { .reset = reset_record };
+	struct vfio_platform_reset_handler no_reset = { .compat = "kunit,x" };
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_register_reset_handler(&no_compat),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vfio_platform_register_reset_handler(&no_reset),
+			-EINVAL);
+}
+
+/*
+ * A fake VFIO platform device over a real platform device, with @props as the
+ * properties of its software node (no node if @props is NULL).
+ */
+static struct vfio_platform_device *
+reset_test_device(struct kunit *test, const struct property_entry *props)
+{
+	static int id;
+	struct vfio_platform_device *vpdev;
+	struct platform_device *pdev;
+
+	pdev = kunit_platform_device_alloc(test, "vfio-platform-kunit", id++);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
+	if (props)
+		KUNIT_ASSERT_EQ(test, device_create_managed_software_node(&pdev->dev,
+									  props, NULL), 0);
+	KUNIT_ASSERT_EQ(test, kunit_platform_device_add(test, pdev), 0);
+
+	vpdev = kunit_kzalloc(test, sizeof(*vpdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vpdev);
+	vpdev->vdev.dev = &pdev->dev;
+	return vpdev;
+}
+
+static const char * const exact_compat[] = { "kunit,vfio-exact", "kunit,vfio-generic" };
+
+static const struct property_entry exact_props[] = {
+	PROPERTY_ENTRY_STRING_ARRAY("compatible", exact_compat),
+	{}
+};
+
+/* A device with a vendor handler uses it, whatever reset_required says. */
+static void vendor_reset_chosen(struct kunit *test)
+{
+	struct vfio_platform_device *vpdev = reset_test_device(test, exact_props);
+
+	register_handler(test, &reset_exact);
+	KUNIT_ASSERT_EQ(test, vfio_platform_reset_init(vpdev, true), 0);
+	KUNIT_EXPECT_EQ(test, vpdev->reset_source, VFIO_PLATFORM_RESET_VENDOR);
+	KUNIT_EXPECT_PTR_EQ(test, vpdev->reset_handler, &reset_exact);
+	KUNIT_EXPECT_TRUE(test, vfio_platform_has_reset(vpdev));
+	vfio_platform_reset_release(vpdev);
+	KUNIT_EXPECT_NULL(test, vpdev->reset_handler);
+}
+
+/* Resetting calls the vendor handler with the device, and passes its error on. */
+static void vendor_reset_called(struct kunit *test)
+{
+	struct vfio_platform_device *vpdev = reset_test_device(test, exact_props);
+
+	register_handler(test, &reset_exact);
+	KUNIT_ASSERT_EQ(test, vfio_platform_reset_init(vpdev, true), 0);
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_reset(vpdev), 0);
+	KUNIT_EXPECT_EQ(test, reset_calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, reset_seen_dev, vpdev->vdev.dev);
+
+	reset_ret = -EIO;
+	KUNIT_EXPECT_EQ(test, vfio_platform_reset(vpdev), -EIO);
+	KUNIT_EXPECT_EQ(test, reset_calls, 2);
+	vfio_platform_reset_release(vpdev);
+}
+
+/* Without any reset source, reset_required refuses the device. */
+static void no_reset_refused_when_required(struct kunit *test)
+{
+	struct vfio_platform_device *vpdev = reset_test_device(test, exact_props);
+
+	KUNIT_EXPECT_EQ(test, vfio_platform_reset_init(vpdev, true), -ENODEV);
+	KUNIT_EXPECT_FALSE(test, vfio_platform_has_reset(vpdev));
+	vfio_platform_reset_release(vpdev);
+}
+
+/* Without reset_required, such a device binds without reset. */
+static void no_reset_accepted_when_not_required(struct kunit *test)
+{
+	struct vfio_platform_device *vpdev = reset_test_device(test, NULL);
+
+	KUNIT_ASSERT_EQ(test, vfio_platform_reset_init(vpdev, false), 0);
+	KUNIT_EXPECT_EQ(test, vpdev->reset_source, VFIO_PLATFORM_RESET_NONE);
+	KUNIT_EXPECT_FALSE(test, vfio_platform_has_reset(vpdev));
+	KUNIT_EXPECT_EQ(test, vfio_platform_reset(vpdev), -EINVAL);
+	KUNIT_EXPECT_EQ(test, reset_calls, 0);
+	vfio_platform_reset_release(vpdev);
+}
+
+/* A handler registered for another device is not used. */
+static void other_devices_handler_ignored(struct kunit *test)
+{
+	static const char * const compat[] = { "kunit,unrelated" };
+	static const struct property_entry props[] = {
+		PROPERTY_ENTRY_STRING_ARRAY("compatible", compat),
+		{}
+	};
+	struct vfio_platform_device *vpdev = reset_test_device(test, props);
+
+	register_handler(test, &reset_exact);
+	KUNIT_ASSERT_EQ(test, vfio_platform_reset_init(vpdev, false), 0);
+	KUNIT_EXPECT_EQ(test, vpdev->reset_source, VFIO_PLATFORM_RESET_NONE);
+	vfio_platform_reset_release(vpdev);
+}
+
+static struct kunit_case vfio_platform_reset_test_cases[] = {
+	KUNIT_CASE(handler_found_by_compatible),
+	KUNIT_CASE(handler_found_by_fallback_compatible),
+	KUNIT_CASE(most_specific_handler_wins),
+	KUNIT_CASE(no_handler_without_match),
+	KUNIT_CASE(unregistered_handler_is_gone),
+	KUNIT_CASE(duplicate_handler_refused),
+	KUNIT_CASE(incomplete_handler_refused),
+	KUNIT_CASE(vendor_reset_chosen),
+	KUNIT_CASE(vendor_reset_called),
+	KUNIT_CASE(no_reset_refused_when_required),
+	KUNIT_CASE(no_reset_accepted_when_not_required),
+	KUNIT_CASE(other_devices_handler_ignored),
+	{}
+};
+
+static struct kunit_suite vfio_platform_reset_test_suite = {
+	.name = "vfio_platform_reset",
+	.init = vfio_platform_reset_test_init,
+	.test_cases = vfio_platform_reset_test_cases,
+};
+
+kunit_test_suites(&vfio_platform_offset_test_suite,
+		  &vfio_platform_region_test_suite,
+		  &vfio_platform_width_test_suite,
+		  &vfio_platform_rw_test_suite,
+		  &vfio_platform_irq_test_suite,
+		  &vfio_platform_reset_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the VFIO platform core");
 MODULE_LICENSE("GPL");

@@ -1,12 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Declarations shared by the files of the VFIO platform core.
+ * Declarations shared by the files of the VFIO platform core and its bus drivers.
  */
 #ifndef VFIO_PLATFORM_PRIV_H
 #define VFIO_PLATFORM_PRIV_H
 
 #include <linux/bits.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/vfio.h>
+
+struct device;
+struct eventfd_ctx;
+struct reset_control;
+struct resource;
+struct vfio_platform_reset_handler;
+struct virqfd;
 
 /*
  * The device fd reaches region N at file offset N << 40: a terabyte per region is
@@ -29,5 +39,174 @@ static inline u64 vfio_platform_offset_in_region(u64 off)
 {
 	return off & VFIO_PLATFORM_OFFSET_MASK;
 }
+
+/**
+ * struct vfio_platform_bus - how the core reaches the devices of one bus
+ * @flags: VFIO_DEVICE_FLAGS_PLATFORM or VFIO_DEVICE_FLAGS_AMBA
+ * @get_resource: the @index'th MMIO or port resource of @dev, NULL past the last
+ * @get_irq: the Linux IRQ number of the @index'th interrupt of @dev, -ENXIO past
+ *	the last one, or another negative errno (-EPROBE_DEFER...) to fail the probe
+ */
+struct vfio_platform_bus {
+	u32 flags;
+	struct resource *(*get_resource)(struct device *dev, unsigned int index);
+	int (*get_irq)(struct device *dev, unsigned int index);
+};
+
+/**
+ * struct vfio_platform_region - one MMIO or port resource of the device
+ * @start: physical address or port number of the first byte
+ * @size: length in bytes
+ * @flags: VFIO_REGION_INFO_FLAG_* as reported to userspace
+ * @pio: a port I/O region, reached through the port accessors
+ * @mmio: kernel mapping of an MMIO region, present while the device is open
+ */
+struct vfio_platform_region {
+	resource_size_t start;
+	resource_size_t size;
+	u32 flags;
+	bool pio;
+	void __iomem *mmio;
+};
+
+/**
+ * struct vfio_platform_irq - one interrupt of the device, one VFIO IRQ index
+ * @hwirq: Linux IRQ number
+ * @flags: VFIO_IRQ_INFO_* as reported to userspace
+ * @name: the name the IRQ is requested under, for /proc/interrupts
+ * @masked: the mask state userspace sees; it survives clearing the trigger and
+ *	is reset to unmasked when the device is closed
+ * @requested: the Linux IRQ is requested (a trigger is set). Written under
+ *	both locks, so holding either is enough to read it.
+ * @trigger: eventfd signalled on each interrupt; read locklessly by the handler
+ * @mask_fd: eventfd that masks the interrupt when signalled
+ * @unmask_fd: eventfd that unmasks the interrupt when signalled
+ */
+struct vfio_platform_irq {
+	unsigned int hwirq;
+	u32 flags;
+	char *name;
+	/**
+	 * @lock: serialises changes of configuration: @trigger, @requested and
+	 * the mask and unmask eventfds. Taken by SET_IRQS and by the last close.
+	 */
+	struct mutex lock;
+	/**
+	 * @mask_lock: protects @masked and, while @requested, the disable depth
+	 * of the Linux IRQ, which is 1 when @masked and 0 otherwise. Taken from
+	 * the IRQ handler and from eventfd wake-ups, so always irqsave.
+	 */
+	spinlock_t mask_lock;
+	bool masked;
+	bool requested;
+	struct eventfd_ctx *trigger;
+	struct virqfd *mask_fd;
+	struct virqfd *unmask_fd;
+};
+
+/**
+ * enum vfio_platform_reset_source - where the reset of a device comes from
+ * @VFIO_PLATFORM_RESET_NONE: the device cannot be reset
+ * @VFIO_PLATFORM_RESET_VENDOR: a handler registered for its compatible string
+ * @VFIO_PLATFORM_RESET_CONTROLLER: the reset controller framework
+ * @VFIO_PLATFORM_RESET_ACPI: the ACPI _RST method of its companion
+ */
+enum vfio_platform_reset_source {
+	VFIO_PLATFORM_RESET_NONE,
+	VFIO_PLATFORM_RESET_VENDOR,
+	VFIO_PLATFORM_RESET_CONTROLLER,
+	VFIO_PLATFORM_RESET_ACPI,
+};
+
+/**
+ * struct vfio_platform_device - a platform or AMBA device owned through VFIO
+ * @vdev: the VFIO core's device; vdev.dev is the bus device
+ * @bus: the bus the device sits on
+ * @regions: one entry per MMIO or port resource, in resource order
+ * @num_regions: number of entries in @regions
+ * @irqs: one entry per interrupt, in the bus's order
+ * @num_irqs: number of entries in @irqs
+ * @reset_source: the source chosen at probe
+ * @reset_handler: the vendor handler, whose module is pinned while bound
+ * @reset_control: the reset controller's handle of the device
+ *
+ * The region and IRQ tables and the reset source are built at probe and stay
+ * unchanged until the device is released.
+ */
+struct vfio_platform_device {
+	struct vfio_device vdev;
+	const struct vfio_platform_bus *bus;
+	struct vfio_platform_region *regions;
+	unsigned int num_regions;
+	struct vfio_platform_irq *irqs;
+	unsigned int num_irqs;
+	enum vfio_platform_reset_source reset_source;
+	struct vfio_platform_reset_handler *reset_handler;
+	struct reset_control *reset_control;
+	/** @reset_lock: serialises resets: at open, at close, on VFIO_DEVICE_RESET */
+	struct mutex reset_lock;
+};
+
+/* vfio_platform_core.c: the bus drivers' entry points */
+int vfio_platform_register_device(struct device *dev,
+				  const struct vfio_platform_bus *bus,
+				  bool reset_required);
+void vfio_platform_unregister_device(struct device *dev);
+
+/* vfio_platform_region.c */
+int vfio_platform_regions_init(struct vfio_platform_device *vpdev);
+void vfio_platform_regions_release(struct vfio_platform_device *vpdev);
+int vfio_platform_regions_map(struct vfio_platform_device *vpdev);
+void vfio_platform_regions_unmap(struct vfio_platform_device *vpdev);
+int vfio_platform_ioctl_get_region_info(struct vfio_platform_device *vpdev,
+					struct vfio_region_info __user *arg);
+ssize_t vfio_platform_region_read(struct vfio_device *vdev, char __user *buf,
+				  size_t count, loff_t *ppos);
+ssize_t vfio_platform_region_write(struct vfio_device *vdev,
+				   const char __user *buf, size_t count,
+				   loff_t *ppos);
+int vfio_platform_region_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
+
+/* vfio_platform_irq.c */
+int vfio_platform_irqs_init(struct vfio_platform_device *vpdev);
+void vfio_platform_irqs_release(struct vfio_platform_device *vpdev);
+void vfio_platform_irqs_close(struct vfio_platform_device *vpdev);
+int vfio_platform_ioctl_get_irq_info(struct vfio_platform_device *vpdev,
+				     struct vfio_irq_info __user *arg);
+int vfio_platform_ioctl_set_irqs(struct vfio_platform_device *vpdev,
+				 struct vfio_irq_set __user *arg);
+
+/* vfio_platform_reset.c */
+int vfio_platform_reset_init(struct vfio_platform_device *vpdev, bool required);
+void vfio_platform_reset_release(struct vfio_platform_device *vpdev);
+int vfio_platform_reset(struct vfio_platform_device *vpdev);
+
+static inline bool vfio_platform_has_reset(struct vfio_platform_device *vpdev)
+{
+	return vpdev->reset_source != VFIO_PLATFORM_RESET_NONE;
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Internals the KUnit tests reach through EXPORT_SYMBOL_IF_KUNIT. */
+int vfio_platform_region_from_resource(struct vfio_platform_region *reg,
+				       const struct resource *res);
+unsigned int vfio_platform_access_width(u64 pos, size_t count,
+					unsigned int max);
+int vfio_platform_region_info(struct vfio_platform_device *vpdev,
+			      struct vfio_region_info *info);
+
+int vfio_platform_irq_info(struct vfio_platform_device *vpdev,
+			   struct vfio_irq_info *info);
+int vfio_platform_set_irqs_validate(struct vfio_platform_device *vpdev,
+				    struct vfio_irq_set *hdr, size_t *data_size);
+int vfio_platform_irq_set(struct vfio_platform_irq *irq, u32 flags, u32 count,
+			  const void *data);
+int vfio_platform_irq_enable(struct vfio_platform_irq *irq,
+			     struct eventfd_ctx *trigger);
+void vfio_platform_irq_disable(struct vfio_platform_irq *irq);
+
+struct vfio_platform_reset_handler *
+vfio_platform_reset_handler_get(const char * const *compat, unsigned int n);
+#endif
 
 #endif /* VFIO_PLATFORM_PRIV_H */

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VFIO platform core: hands a platform or AMBA device to userspace through VFIO.
+ *
+ * The bus drivers (vfio_platform.c, vfio_amba.c) only describe how to find a
+ * device's resources and interrupts; this file builds the VFIO device from that,
+ * runs its life cycle and dispatches its ioctls. Regions, interrupts and reset
+ * each live in a file of their own.
+ *
+ * The VFIO core serialises open_device() and close_device() and runs them only
+ * for the first open and the last close; ioctl(), read(), write() and mmap() run
+ * only between the two, concurrently with each other.
+ */
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/pm_runtime.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "vfio_platform_priv.h"
+
+static int vfio_platform_dev_open(struct vfio_device *vdev)
+{
+	struct vfio_platform_device *vpdev =
+		container_of(vdev, struct vfio_platform_device, vdev);
+	int ret;
+
+	ret = pm_runtime_resume_and_get(vdev->dev);
+	if (ret)
+		return ret;
+
+	ret = vfio_platform_regions_map(vpdev);
+	if (ret)
+		goto err_pm_put;
+
+	/* A device that could not be reset would show a previous user's state. */
+	if (vfio_platform_has_reset(vpdev)) {
+		ret = vfio_platform_reset(vpdev);
+		if (ret) {
+			dev_err(vdev->dev, "reset at open failed: %d\n", ret);
+			goto err_unmap;
+		}
+	}
+	return 0;
+
+err_unmap:
+	vfio_platform_regions_unmap(vpdev);
+err_pm_put:
+	pm_runtime_put(vdev->dev);
+	return ret;
+}
+
+static void vfio_platform_dev_close(struct vfio_device *vdev)
+{
+	struct vfio_platform_device *vpdev =
+		container_of(vdev, struct vfio_platform_device, vdev);
+	int ret;
+
+	/* Quiet the interrupts first, so that the reset cannot signal anyone. */
+	vfio_platform_irqs_close(vpdev);
+
+	if (vfio_platform_has_reset(vpdev)) {
+		ret = vfio_platform_reset(vpdev);
+		if (ret)
+			dev_warn(vdev->dev, "reset at close failed: %d\n", ret);
+	}
+
+	vfio_platform_regions_unmap(vpdev);
+	pm_runtime_put(vdev->dev);
+}
+
+static int vfio_platform_ioctl_get_info(struct vfio_platform_device *vpdev,
+					struct vfio_device_info __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	info.flags = vpdev->bus->flags;
+	if (vfio_platform_has_reset(vpdev))
+		info.flags |= VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = vpdev->num_regions;
+	info.num_irqs = vpdev->num_irqs;
+
+	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long vfio_platform_dev_ioctl(struct vfio_device *vdev, unsigned int cmd,
+				    unsigned long arg)
+{
+	struct vfio_platform_device *vpdev =
+		container_of(vdev, struct vfio_platform_device, vdev);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		return vfio_platform_ioctl_get_info(vpdev, uarg);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return vfio_platform_ioctl_get_region_info(vpdev, uarg);
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		return vfio_platform_ioctl_get_irq_info(vpdev, uarg);
+	case VFIO_DEVICE_SET_IRQS:
+		return vfio_platform_ioctl_set_irqs(vpdev, uarg);
+	case VFIO_DEVICE_RESET:
+		return vfio_platform_reset(vpdev);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* Called by the VFIO core when the last reference to the device is dropped. */
+static void vfio_platform_dev_release(struct vfio_device *vdev)
+{
+	struct vfio_platform_device *vpdev =
+		container_of(vdev, struct vfio_platform_device, vdev);
+
+	vfio_platform_reset_release(vpdev);
+	vfio_platform_irqs_release(vpdev);
+	vfio_platform_regions_release(vpdev);
+}
+
+static const struct vfio_device_ops vfio_platform_ops = {
+	.name		= "vfio-platform",
+	.bind_iommufd	= vfio_iommufd_physical_bind,
+	.attach_ioas	= vfio_iommufd_physical_attach_ioas,
+	.detach_ioas	= vfio_iommufd_physical_detach_ioas,
+	.unbind_iommufd	= vfio_iommufd_physical_unbind,
+	.open_device	= vfio_platform_dev_open,
+	.close_device	= vfio_platform_dev_close,
+	.ioctl		= vfio_platform_dev_ioctl,
+	.read		= vfio_platform_region_read,
+	.write		= vfio_platform_region_write,
+	.mmap		= vfio_platform_region_mmap,
+	.release	= vfio_platform_dev_release,
+};
+
+/* Say why the VFIO core refused a device, when the reason is a common one. */
+static void vfio_platform_explain_refusal(struct device *dev, bool had_group,
+					  int err)
+{
+	if (!had_group)
+		dev_err(dev, "not behind an IOMMU (no IOMMU group): VFIO cannot confine its DMA, and refuses it unless vfio.enable_unsafe_noiommu_mode is set\n");
+	else if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
+		dev_err(dev, "its IOMMU does not enforce cache coherent DMA, which VFIO requires\n");
+	else
+		dev_err(dev, "VFIO refused the device: %d\n", err);
+}
+
+/**
+ * vfio_platform_register_device() - offer a bus device to userspace through VFIO
+ * @dev: the device, being probed by a vfio-platform bus driver
+ * @bus: how to find the device's resources and interrupts
+ * @reset_required: refuse the device when there is no way to reset it
+ *
+ * Builds the device's region and interrupt tables, chooses its reset, and
+ * registers it with the VFIO core, which needs an IOMMU group for it (or
+ * no-IOMMU mode). Runtime PM must be enabled by the caller; the device is
+ * resumed while userspace has it open.
+ *
+ * Return: 0 or a negative errno, with @dev left as it was.
+ */
+int vfio_platform_register_device(struct device *dev,
+				  const struct vfio_platform_bus *bus,
+				  bool reset_required)
+{
+	struct vfio_platform_device *vpdev;
+	struct iommu_group *group;
+	bool had_group;
+	int ret;
+
+	vpdev = vfio_alloc_device(vfio_platform_device, vdev, dev,
+				  &vfio_platform_ops);
+	if (IS_ERR(vpdev))
+		return PTR_ERR(vpdev);
+	vpdev->bus = bus;
+
+	/* From here on, vfio_platform_dev_release() undoes whatever is done. */
+	ret = vfio_platform_regions_init(vpdev);
+	if (ret)
+		goto err_put;
+	ret = vfio_platform_irqs_init(vpdev);
+	if (ret)
+		goto err_put;
+	ret = vfio_platform_reset_init(vpdev, reset_required);
+	if (ret)
+		goto err_put;
+
+	group = iommu_group_get(dev);
+	had_group = group;
+	iommu_group_put(group);
+
+	ret = vfio_register_group_dev(&vpdev->vdev);
+	if (ret) {
+		vfio_platform_explain_refusal(dev, had_group, ret);
+		goto err_put;
+	}
+
+	dev_set_drvdata(dev, vpdev);
+	return 0;
+
+err_put:
+	vfio_put_device(&vpdev->vdev);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vfio_platform_register_device);
+
+/**
+ * vfio_platform_unregister_device() - take a device back from VFIO
+ * @dev: the device, registered by vfio_platform_register_device()
+ *
+ * Waits until userspace has closed the device.
+ */
+void vfio_platform_unregister_device(struct device *dev)
+{
+	struct vfio_platform_device *vpdev = dev_get_drvdata(dev);
+
+	vfio_unregister_group_dev(&vpdev->vdev);
+	dev_set_drvdata(dev, NULL);
+	vfio_put_device(&vpdev->vdev);
+}
+EXPORT_SYMBOL_GPL(vfio_platform_unregister_device);
+
+MODULE_DESCRIPTION("VFIO platform core: platform and AMBA devices owned by userspace");
+MODULE_LICENSE("GPL");
