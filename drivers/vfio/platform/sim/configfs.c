@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-platform-sim: the configfs tree simulated devices are made with.
+ *
+ *   vfio-platform-sim/<name>/		a device (mkdir)
+ *	live, dev_name, group, compatible, reset
+ *	region<N>/			its MMIO region N (mkdir)
+ *		size, offset, readonly
+ *	irq<N>/				its interrupt line N (mkdir)
+ *		trigger
+ *
+ * Writing 1 to live makes the device from the configuration; writing 0
+ * removes it. While the device is live its configuration cannot change and
+ * its region and irq directories cannot be removed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/configfs.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "vfio_platform_sim.h"
+
+#define VFIO_PSIM_DEFAULT_COMPATIBLE	"linux,vfio-platform-sim"
+
+struct vfio_psim_cfg_region;
+struct vfio_psim_cfg_irq;
+
+/**
+ * struct vfio_psim_cfg_dev - a device directory
+ * @group: the configfs directory
+ * @lock: see beside it
+ * @iommu_group: see &struct vfio_psim_dev_config, or NULL
+ * @compatible: see &struct vfio_psim_dev_config
+ * @reset: see &struct vfio_psim_dev_config
+ * @regions: the region directories, by index
+ * @irqs: the irq directories, by index
+ * @sdev: the live device, or NULL
+ */
+struct vfio_psim_cfg_dev {
+	struct config_group group;
+	/* Protects the configuration, @regions, @irqs and @sdev. */
+	struct mutex lock;
+	char *iommu_group;
+	char *compatible;
+	bool reset;
+	struct vfio_psim_cfg_region *regions[VFIO_PSIM_MAX_REGIONS];
+	struct vfio_psim_cfg_irq *irqs[VFIO_PSIM_MAX_IRQS];
+	struct vfio_psim_dev *sdev;
+};
+
+struct vfio_psim_cfg_region {
+	struct config_item item;
+	struct vfio_psim_cfg_dev *parent;
+	unsigned int index;
+	struct vfio_psim_region_config cfg;
+};
+
+struct vfio_psim_cfg_irq {
+	struct config_item item;
+	struct vfio_psim_cfg_dev *parent;
+	unsigned int index;
+	bool level;
+};
+
+static struct vfio_psim_cfg_dev *to_vfio_psim_cfg_dev(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct vfio_psim_cfg_dev, group);
+}
+
+static struct vfio_psim_cfg_region *to_vfio_psim_cfg_region(struct config_item *item)
+{
+	return container_of(item, struct vfio_psim_cfg_region, item);
+}
+
+static struct vfio_psim_cfg_irq *to_vfio_psim_cfg_irq(struct config_item *item)
+{
+	return container_of(item, struct vfio_psim_cfg_irq, item);
+}
+
+/* A copy of @page without the trailing newline echo adds. */
+static char *vfio_psim_cfg_strdup(const char *page, size_t count)
+{
+	return kstrndup(page, min(strcspn(page, "\n"), count), GFP_KERNEL);
+}
+
+/* Whether @name is @prefix followed by an index below @max, in canonical form. */
+static bool vfio_psim_cfg_index(const char *name, const char *prefix,
+				unsigned int max, unsigned int *index)
+{
+	char canon[16];
+
+	if (!str_has_prefix(name, prefix) ||
+	    kstrtouint(name + strlen(prefix), 10, index) || *index >= max)
+		return false;
+	snprintf(canon, sizeof(canon), "%s%u", prefix, *index);
+	return !strcmp(name, canon);
+}
+
+static ssize_t vfio_psim_cfg_region_size_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
+	ssize_t ret;
+
+	mutex_lock(&r->parent->lock);
+	ret = sysfs_emit(page, "%#llx\n", r->cfg.size);
+	mutex_unlock(&r->parent->lock);
+	return ret;
+}
+
+static ssize_t vfio_psim_cfg_region_size_store(struct config_item *item,
+					       const char *page, size_t count)
+{
+	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
+	u64 size;
+	int ret;
+
+	ret = kstrtou64(page, 0, &size);
+	if (ret)
+		return ret;
+	if (!size)
+		return -EINVAL;
+
+	mutex_lock(&r->parent->lock);
+	if (r->parent->sdev)
+		ret = -EBUSY;
+	else
+		r->cfg.size = size;
+	mutex_unlock(&r->parent->lock);
+	return ret ?: count;
+}
+
+static ssize_t vfio_psim_cfg_region_offset_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
+	ssize_t ret;
+
+	mutex_lock(&r->parent->lock);
+	ret = sysfs_emit(page, "%#x\n", r->cfg.offset);
+	mutex_unlock(&r->parent->lock);
+	return ret;
+}
+
+static ssize_t vfio_psim_cfg_region_offset_store(struct config_item *item,
+						 const char *page, size_t count)
+{
+	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
+	u32 offset;
+	int ret;
+
+	ret = kstrtou32(page, 0, &offset);
+	if (ret)
+		return ret;
+	if (offset >= PAGE_SIZE)
+		return -EINVAL;
+
+	mutex_lock(&r->parent->lock);
+	if (r->parent->sdev)
+		ret = -EBUSY;
+	else
+		r->cfg.offset = offset;
+	mutex_unlock(&r->parent->lock);
+	return ret ?: count;
+}
+
+static ssize_t vfio_psim_cfg_region_readonly_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
+	ssize_t ret;
+
+	mutex_lock(&r->parent->lock);
+	ret = sysfs_emit(page, "%d\n", r->cfg.readonly);
+	mutex_unlock(&r->parent->lock);
+	return ret;
+}
+
+static ssize_t vfio_psim_cfg_region_readonly_store(struct config_item *item,
+						   const char *page, size_t count)
+{
+	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
+	bool readonly;
+	int ret;
+
+	ret = kstrtobool(page, &readonly);
+	if (ret)
+		return ret;
+
+	mutex_lock(&r->parent->lock);
+	if (r->parent->sdev)
+		ret = -EBUSY;
+	else
+		r->cfg.readonly = readonly;
+	mutex_unlock(&r->parent->lock);
+	return ret ?: count;
+}
+
+CONFIGFS_ATTR(vfio_psim_cfg_region_, size);
+CONFIGFS_ATTR(vfio_psim_cfg_region_, offset);
+CONFIGFS_ATTR(vfio_psim_cfg_region_, readonly);
+
+static struct configfs_attribute *vfio_psim_cfg_region_attrs[] = {
+	&vfio_psim_cfg_region_attr_size,
+	&vfio_psim_cfg_region_attr_offset,
+	&vfio_psim_cfg_region_attr_readonly,
+	NULL
+};
+
+static void vfio_psim_cfg_region_release(struct config_item *item)
+{
+	kfree(to_vfio_psim_cfg_region(item));
+}
+
+static struct configfs_item_operations vfio_psim_cfg_region_item_ops = {
+	.release = vfio_psim_cfg_region_release,
+};
+
+static const struct config_item_type vfio_psim_cfg_region_type = {
+	.ct_item_ops = &vfio_psim_cfg_region_item_ops,
+	.ct_attrs = vfio_psim_cfg_region_attrs,
+	.ct_owner = THIS_MODULE,
+};
+
+static const char * const vfio_psim_triggers[] = { "edge", "level" };
+
+static ssize_t vfio_psim_cfg_irq_trigger_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_irq *irq = to_vfio_psim_cfg_irq(item);
+	ssize_t ret;
+
+	mutex_lock(&irq->parent->lock);
+	ret = sysfs_emit(page, "%s\n", vfio_psim_triggers[irq->level]);
+	mutex_unlock(&irq->parent->lock);
+	return ret;
+}
+
+static ssize_t vfio_psim_cfg_irq_trigger_store(struct config_item *item,
+					       const char *page, size_t count)
+{
+	struct vfio_psim_cfg_irq *irq = to_vfio_psim_cfg_irq(item);
+	int ret;
+
+	ret = sysfs_match_string(vfio_psim_triggers, page);
+	if (ret < 0)
+		return ret;
+
+	mutex_lock(&irq->parent->lock);
+	if (irq->parent->sdev) {
+		ret = -EBUSY;
+	} else {
+		irq->level = ret;
+		ret = 0;
+	}
+	mutex_unlock(&irq->parent->lock);
+	return ret ?: count;
+}
+
+CONFIGFS_ATTR(vfio_psim_cfg_irq_, trigger);
+
+static struct configfs_attribute *vfio_psim_cfg_irq_attrs[] = {
+	&vfio_psim_cfg_irq_attr_trigger,
+	NULL
+};
+
+static void vfio_psim_cfg_irq_release(struct config_item *item)
+{
+	kfree(to_vfio_psim_cfg_irq(item));
+}
+
+static struct configfs_item_operations vfio_psim_cfg_irq_item_ops = {
+	.release = vfio_psim_cfg_irq_release,
+};
+
+static const struct config_item_type vfio_psim_cfg_irq_type = {
+	.ct_item_ops = &vfio_psim_cfg_irq_item_ops,
+	.ct_attrs = vfio_psim_cfg_irq_attrs,
+	.ct_owner = THIS_MODULE,
+};
+
+/* The region and irq directories a live device is made of, in a fixed order. */
+static unsigned int vfio_psim_cfg_children(struct vfio_psim_cfg_dev *cdev,
+					   struct config_item **items)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < VFIO_PSIM_MAX_REGIONS; i++)
+		if (cdev->regions[i])
+			items[n++] = &cdev->regions[i]->item;
+	for (i = 0; i < VFIO_PSIM_MAX_IRQS; i++)
+		if (cdev->irqs[i])
+			items[n++] = &cdev->irqs[i]->item;
+	return n;
+}
+
+/* Fills @cfg; the indexes of each kind must run from 0 without a gap. */
+static int vfio_psim_cfg_build(struct vfio_psim_cfg_dev *cdev,
+			       struct vfio_psim_dev_config *cfg)
+{
+	const char *name = config_item_name(&cdev->group.cg_item);
+	unsigned int i;
+
+	cfg->name = name;
+	cfg->group = cdev->iommu_group;
+	cfg->compatible = cdev->compatible;
+	cfg->reset = cdev->reset;
+
+	for (i = 0; i < VFIO_PSIM_MAX_REGIONS && cdev->regions[i]; i++)
+		cfg->regions[i] = cdev->regions[i]->cfg;
+	cfg->num_regions = i;
+	for (; i < VFIO_PSIM_MAX_REGIONS; i++) {
+		if (cdev->regions[i]) {
+			pr_err("%s: region%u exists but region%u does not\n",
+			       name, i, cfg->num_regions);
+			return -EINVAL;
+		}
+	}
+
+	for (i = 0; i < VFIO_PSIM_MAX_IRQS && cdev->irqs[i]; i++)
+		if (cdev->irqs[i]->level)
+			cfg->irq_level |= BIT(i);
+	cfg->num_irqs = i;
+	for (; i < VFIO_PSIM_MAX_IRQS; i++) {
+		if (cdev->irqs[i]) {
+			pr_err("%s: irq%u exists but irq%u does not\n",
+			       name, i, cfg->num_irqs);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int vfio_psim_cfg_activate(struct vfio_psim_cfg_dev *cdev)
+{
+	struct config_item *items[VFIO_PSIM_MAX_REGIONS + VFIO_PSIM_MAX_IRQS];
+	struct configfs_subsystem *subsys = cdev->group.cg_subsys;
+	struct vfio_psim_dev_config *cfg;
+	struct vfio_psim_dev *sdev;
+	unsigned int i, n;
+	int ret;
+
+	lockdep_assert_held(&cdev->lock);
+
+	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return -ENOMEM;
+	ret = vfio_psim_cfg_build(cdev, cfg);
+	if (ret)
+		goto out_free;
+
+	/* Pin the directories the device is made of. */
+	n = vfio_psim_cfg_children(cdev, items);
+	for (i = 0; i < n; i++) {
+		ret = configfs_depend_item_unlocked(subsys, items[i]);
+		if (ret)
+			goto err_undepend;
+	}
+
+	sdev = vfio_psim_dev_create(cfg);
+	if (IS_ERR(sdev)) {
+		ret = PTR_ERR(sdev);
+		goto err_undepend;
+	}
+	cdev->sdev = sdev;
+	goto out_free;
+
+err_undepend:
+	while (i--)
+		configfs_undepend_item(items[i]);
+out_free:
+	kfree(cfg);
+	return ret;
+}
+
+static void vfio_psim_cfg_deactivate(struct vfio_psim_cfg_dev *cdev)
+{
+	struct config_item *items[VFIO_PSIM_MAX_REGIONS + VFIO_PSIM_MAX_IRQS];
+	unsigned int i, n;
+
+	lockdep_assert_held(&cdev->lock);
+
+	vfio_psim_dev_destroy(cdev->sdev);
+	cdev->sdev = NULL;
+
+	n = vfio_psim_cfg_children(cdev, items);
+	for (i = 0; i < n; i++)
+		configfs_undepend_item(items[i]);
+}
+
+static ssize_t vfio_psim_cfg_live_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	ssize_t ret;
+
+	mutex_lock(&cdev->lock);
+	ret = sysfs_emit(page, "%d\n", !!cdev->sdev);
+	mutex_unlock(&cdev->lock);
+	return ret;
+}
+
+/* Writing the state the device is in already does nothing. */
+static ssize_t vfio_psim_cfg_live_store(struct config_item *item,
+					const char *page, size_t count)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	bool live;
+	int ret;
+
+	ret = kstrtobool(page, &live);
+	if (ret)
+		return ret;
+
+	mutex_lock(&cdev->lock);
+	if (live && !cdev->sdev)
+		ret = vfio_psim_cfg_activate(cdev);
+	else if (!live && cdev->sdev)
+		vfio_psim_cfg_deactivate(cdev);
+	mutex_unlock(&cdev->lock);
+	return ret ?: count;
+}
+
+static ssize_t vfio_psim_cfg_dev_name_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	ssize_t ret;
+
+	mutex_lock(&cdev->lock);
+	ret = sysfs_emit(page, "%s\n", cdev->sdev ? cdev->sdev->dev_name : "none");
+	mutex_unlock(&cdev->lock);
+	return ret;
+}
+
+static ssize_t vfio_psim_cfg_group_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	ssize_t ret;
+
+	mutex_lock(&cdev->lock);
+	ret = sysfs_emit(page, "%s\n", cdev->iommu_group ?: "");
+	mutex_unlock(&cdev->lock);
+	return ret;
+}
+
+/* Stores a string attribute: an empty one clears it when @may_clear. */
+static ssize_t vfio_psim_cfg_store_string(struct vfio_psim_cfg_dev *cdev,
+					  char **attr, const char *page,
+					  size_t count, bool may_clear)
+{
+	char *s;
+
+	s = vfio_psim_cfg_strdup(page, count);
+	if (!s)
+		return -ENOMEM;
+	if (!*s && !may_clear) {
+		kfree(s);
+		return -EINVAL;
+	}
+	if (!*s) {
+		kfree(s);
+		s = NULL;
+	}
+
+	mutex_lock(&cdev->lock);
+	if (cdev->sdev) {
+		mutex_unlock(&cdev->lock);
+		kfree(s);
+		return -EBUSY;
+	}
+	swap(*attr, s);
+	mutex_unlock(&cdev->lock);
+	kfree(s);
+	return count;
+}
+
+static ssize_t vfio_psim_cfg_group_store(struct config_item *item,
+					 const char *page, size_t count)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+
+	return vfio_psim_cfg_store_string(cdev, &cdev->iommu_group, page, count,
+					  true);
+}
+
+static ssize_t vfio_psim_cfg_compatible_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	ssize_t ret;
+
+	mutex_lock(&cdev->lock);
+	ret = sysfs_emit(page, "%s\n", cdev->compatible);
+	mutex_unlock(&cdev->lock);
+	return ret;
+}
+
+static ssize_t vfio_psim_cfg_compatible_store(struct config_item *item,
+					      const char *page, size_t count)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+
+	return vfio_psim_cfg_store_string(cdev, &cdev->compatible, page, count,
+					  false);
+}
+
+static ssize_t vfio_psim_cfg_reset_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	ssize_t ret;
+
+	mutex_lock(&cdev->lock);
+	ret = sysfs_emit(page, "%d\n", cdev->reset);
+	mutex_unlock(&cdev->lock);
+	return ret;
+}
+
+static ssize_t vfio_psim_cfg_reset_store(struct config_item *item,
+					 const char *page, size_t count)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	bool reset;
+	int ret;
+
+	ret = kstrtobool(page, &reset);
+	if (ret)
+		return ret;
+
+	mutex_lock(&cdev->lock);
+	if (cdev->sdev)
+		ret = -EBUSY;
+	else
+		cdev->reset = reset;
+	mutex_unlock(&cdev->lock);
+	return ret ?: count;
+}
+
+CONFIGFS_ATTR(vfio_psim_cfg_, live);
+CONFIGFS_ATTR_RO(vfio_psim_cfg_, dev_name);
+CONFIGFS_ATTR(vfio_psim_cfg_, group);
+CONFIGFS_ATTR(vfio_psim_cfg_, compatible);
+CONFIGFS_ATTR(vfio_psim_cfg_, reset);
+
+static struct configfs_attribute *vfio_psim_cfg_dev_attrs[] = {
+	&vfio_psim_cfg_attr_live,
+	&vfio_psim_cfg_attr_dev_name,
+	&vfio_psim_cfg_attr_group,
+	&vfio_psim_cfg_attr_compatible,
+	&vfio_psim_cfg_attr_reset,
+	NULL
+};
+
+static struct config_item *vfio_psim_cfg_make_child(struct config_group *group,
+						    const char *name)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(&group->cg_item);
+	struct vfio_psim_cfg_region *region;
+	struct vfio_psim_cfg_irq *irq;
+	struct config_item *item;
+	unsigned int index;
+
+	mutex_lock(&cdev->lock);
+	if (cdev->sdev) {
+		item = ERR_PTR(-EBUSY);
+	} else if (vfio_psim_cfg_index(name, "region", VFIO_PSIM_MAX_REGIONS,
+				       &index)) {
+		region = kzalloc(sizeof(*region), GFP_KERNEL);
+		if (!region) {
+			item = ERR_PTR(-ENOMEM);
+			goto out_unlock;
+		}
+		region->parent = cdev;
+		region->index = index;
+		region->cfg.size = PAGE_SIZE;
+		config_item_init_type_name(&region->item, name,
+					   &vfio_psim_cfg_region_type);
+		cdev->regions[index] = region;
+		item = &region->item;
+	} else if (vfio_psim_cfg_index(name, "irq", VFIO_PSIM_MAX_IRQS, &index)) {
+		irq = kzalloc(sizeof(*irq), GFP_KERNEL);
+		if (!irq) {
+			item = ERR_PTR(-ENOMEM);
+			goto out_unlock;
+		}
+		irq->parent = cdev;
+		irq->index = index;
+		irq->level = true;
+		config_item_init_type_name(&irq->item, name,
+					   &vfio_psim_cfg_irq_type);
+		cdev->irqs[index] = irq;
+		item = &irq->item;
+	} else {
+		pr_err("%s/%s: name a region region0 to region%u or an interrupt irq0 to irq%u\n",
+		       config_item_name(&group->cg_item), name,
+		       VFIO_PSIM_MAX_REGIONS - 1, VFIO_PSIM_MAX_IRQS - 1);
+		item = ERR_PTR(-EINVAL);
+	}
+out_unlock:
+	mutex_unlock(&cdev->lock);
+	return item;
+}
+
+static void vfio_psim_cfg_drop_child(struct config_group *group,
+				     struct config_item *item)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(&group->cg_item);
+
+	mutex_lock(&cdev->lock);
+	if (item->ci_type == &vfio_psim_cfg_region_type)
+		cdev->regions[to_vfio_psim_cfg_region(item)->index] = NULL;
+	else
+		cdev->irqs[to_vfio_psim_cfg_irq(item)->index] = NULL;
+	mutex_unlock(&cdev->lock);
+	config_item_put(item);
+}
+
+/* Its children are gone, so it is not live: they are pinned while it is. */
+static void vfio_psim_cfg_dev_release(struct config_item *item)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+
+	WARN_ON(cdev->sdev);
+	kfree(cdev->iommu_group);
+	kfree(cdev->compatible);
+	mutex_destroy(&cdev->lock);
+	kfree(cdev);
+}
+
+static struct configfs_item_operations vfio_psim_cfg_dev_item_ops = {
+	.release = vfio_psim_cfg_dev_release,
+};
+
+static struct configfs_group_operations vfio_psim_cfg_dev_group_ops = {
+	.make_item = vfio_psim_cfg_make_child,
+	.drop_item = vfio_psim_cfg_drop_child,
+};
+
+static const struct config_item_type vfio_psim_cfg_dev_type = {
+	.ct_item_ops = &vfio_psim_cfg_dev_item_ops,
+	.ct_group_ops = &vfio_psim_cfg_dev_group_ops,
+	.ct_attrs = vfio_psim_cfg_dev_attrs,
+	.ct_owner = THIS_MODULE,
+};
+
+static struct config_group *vfio_psim_cfg_make_dev(struct config_group *group,
+						   const char *name)
+{
+	struct vfio_psim_cfg_dev *cdev;
+
+	cdev = kzalloc(sizeof(*cdev), GFP_KERNEL);
+	if (!cdev)
+		return ERR_PTR(-ENOMEM);
+	cdev->compatible = kstrdup(VFIO_PSIM_DEFAULT_COMPATIBLE, GFP_KERNEL);
+	if (!cdev->compatible) {
+		kfree(cdev);
+		return ERR_PTR(-ENOMEM);
+	}
+	mutex_init(&cdev->lock);
+	cdev->reset = true;
+	config_group_init_type_name(&cdev->group, name, &vfio_psim_cfg_dev_type);
+	return &cdev->group;
+}
+
+static struct configfs_group_operations vfio_psim_cfg_root_ops = {
+	.make_group = vfio_psim_cfg_make_dev,
+};
+
+static const struct config_item_type vfio_psim_cfg_root_type = {
+	.ct_group_ops = &vfio_psim_cfg_root_ops,
+	.ct_owner = THIS_MODULE,
+};
+
+static struct configfs_subsystem vfio_psim_cfg_subsys = {
+	.su_group = {
+		.cg_item = {
+			.ci_namebuf = VFIO_PSIM_NAME,
+			.ci_type = &vfio_psim_cfg_root_type,
+		},
+	},
+	.su_mutex = __MUTEX_INITIALIZER(vfio_psim_cfg_subsys.su_mutex),
+};
+
+/**
+ * vfio_psim_configfs_init() - offer the configfs tree
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_psim_configfs_init(void)
+{
+	config_group_init(&vfio_psim_cfg_subsys.su_group);
+	return configfs_register_subsystem(&vfio_psim_cfg_subsys);
+}
+
+/**
+ * vfio_psim_configfs_exit() - withdraw the configfs tree
+ *
+ * The module cannot be unloaded while a device directory exists, so no
+ * device is left.
+ */
+void vfio_psim_configfs_exit(void)
+{
+	configfs_unregister_subsystem(&vfio_psim_cfg_subsys);
+}
