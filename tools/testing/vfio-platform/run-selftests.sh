@@ -16,17 +16,12 @@ dir=$1
 shift
 
 # The modules every test needs; a failure to load one fails the lane.
-required=(vfio vfio_iommu_type1 iommufd)
-# Loaded when built, as the tests that need them say.
-optional=(vfio-platform vfio-platform-sim)
+required=(vfio vfio_iommu_type1 iommufd vfio-platform vfio-platform-sim)
 
 modprobe -a "${required[@]}" || {
 	echo "# vp-error: cannot load ${required[*]}"
 	exit 1
 }
-for m in "${optional[@]}"; do
-	modprobe -q "$m" || true
-done
 
 run_one()
 {

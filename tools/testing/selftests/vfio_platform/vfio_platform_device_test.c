@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A simulated device owned through vfio-platform: what VFIO_DEVICE_GET_INFO,
+ * GET_REGION_INFO and GET_IRQ_INFO report, and how its MMIO regions are
+ * reached with read(), write() and mmap().
+ *
+ * The device has four regions and two interrupts:
+ *   region 0  one page, registers then plain memory
+ *   region 1  two pages, read-only
+ *   region 2  0x100 bytes at offset 0x80 of its page: not mappable
+ *   region 3  three pages of plain memory
+ *   irq 0     level, irq 1 edge
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "../kselftest_harness.h"
+#include "vfio_platform_util.h"
+
+#define SCRATCH		0x100	/* plain memory of region 0, past the registers */
+#define NUM_REGIONS	4
+#define NUM_IRQS	2
+
+static const struct sim_region regions[NUM_REGIONS] = {
+	{ .size = PAGE },
+	{ .size = 2 * PAGE, .readonly = true },
+	{ .size = 0x100, .offset = 0x80 },
+	{ .size = 3 * PAGE },
+};
+
+FIXTURE(device) {
+	struct vp_dev vd;
+	int fd;
+};
+
+FIXTURE_SETUP(device)
+{
+	struct sim_config cfg;
+
+	vp_init(&self->vd);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	sim_config_init(&cfg);
+	cfg.num_regions = NUM_REGIONS;
+	memcpy(cfg.regions, regions, sizeof(regions));
+	cfg.num_irqs = NUM_IRQS;
+	cfg.level[0] = true;
+	ASSERT_EQ(0, sim_knob("msi_window", "none"));
+	ASSERT_EQ(0, vp_open(&self->vd, &cfg, VFIO_TYPE1v2_IOMMU));
+	self->fd = self->vd.device;
+}
+
+FIXTURE_TEARDOWN(device)
+{
+	vp_close(&self->vd);
+}
+
+static int region_info(int fd, unsigned int index, struct vfio_region_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->index = index;
+	return ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, info);
+}
+
+static void fill_pattern(__u8 *buf, size_t len, __u8 seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = seed + i * 13;
+}
+
+TEST_F(device, info_reports_a_resettable_platform_device)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_EQ(VFIO_DEVICE_FLAGS_PLATFORM | VFIO_DEVICE_FLAGS_RESET,
+		  info.flags & (VFIO_DEVICE_FLAGS_PLATFORM | VFIO_DEVICE_FLAGS_RESET |
+				VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_AMBA));
+}
+
+TEST_F(device, info_counts_the_configured_regions_and_irqs)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_EQ(NUM_REGIONS, info.num_regions);
+	EXPECT_EQ(NUM_IRQS, info.num_irqs);
+}
+
+TEST_F(device, region_info_gives_the_size_and_an_offset_per_index)
+{
+	struct vfio_region_info info;
+	unsigned int i;
+
+	for (i = 0; i < NUM_REGIONS; i++) {
+		ASSERT_EQ(0, region_info(self->fd, i, &info));
+		EXPECT_EQ(regions[i].size, info.size) TH_LOG("region %u", i);
+		EXPECT_EQ(REGION_OFFSET(i), info.offset) TH_LOG("region %u", i);
+		EXPECT_EQ(i, info.index);
+	}
+}
+
+TEST_F(device, region_info_flags_follow_alignment_and_readonly)
+{
+	const __u32 rwm = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			     VFIO_REGION_INFO_FLAG_MMAP;
+	const __u32 want[NUM_REGIONS] = {
+		rwm,
+		VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP,
+		VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
+		rwm,
+	};
+	struct vfio_region_info info;
+	unsigned int i;
+
+	for (i = 0; i < NUM_REGIONS; i++) {
+		ASSERT_EQ(0, region_info(self->fd, i, &info));
+		EXPECT_EQ(want[i], info.flags & rwm) TH_LOG("region %u", i);
+	}
+}
+
+TEST_F(device, region_info_refuses_an_index_past_the_last)
+{
+	struct vfio_region_info info;
+
+	EXPECT_EQ(-1, region_info(self->fd, NUM_REGIONS, &info));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, region_info(self->fd, 0xffffffff, &info));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, irq_info_marks_only_level_lines_automasked)
+{
+	struct vfio_irq_info info;
+	unsigned int i;
+
+	for (i = 0; i < NUM_IRQS; i++) {
+		__u32 want = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE;
+
+		if (i == 0)
+			want |= VFIO_IRQ_INFO_AUTOMASKED;
+		memset(&info, 0, sizeof(info));
+		info.argsz = sizeof(info);
+		info.index = i;
+		ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_GET_IRQ_INFO, &info));
+		EXPECT_EQ(want, info.flags) TH_LOG("irq %u", i);
+		EXPECT_EQ(1, info.count) TH_LOG("irq %u", i);
+	}
+}
+
+TEST_F(device, irq_info_refuses_an_index_past_the_last)
+{
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = NUM_IRQS };
+
+	EXPECT_EQ(-1, ioctl(self->fd, VFIO_DEVICE_GET_IRQ_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, read_returns_the_id_register)
+{
+	__u32 id = 0;
+
+	ASSERT_EQ(4, pread(self->fd, &id, 4, REGION_OFFSET(0) + VFIO_PSIM_REG_ID));
+	EXPECT_EQ(VFIO_PSIM_ID, id);
+}
+
+TEST_F(device, read_keeps_the_device_byte_order)
+{
+	char id[5] = {};
+
+	ASSERT_EQ(4, pread(self->fd, id, 4, REGION_OFFSET(0) + VFIO_PSIM_REG_ID));
+	EXPECT_STREQ("PSIM", id);
+}
+
+TEST_F(device, read_at_every_width_and_alignment_matches_the_memory)
+{
+	__u8 *mem = self->vd.regs.base + SCRATCH;
+	__u8 pattern[64], buf[32];
+	unsigned int off, len, i;
+
+	fill_pattern(pattern, sizeof(pattern), 1);
+	for (i = 0; i < sizeof(pattern); i++)
+		mmio_write8(mem + i, pattern[i]);
+
+	for (off = 0; off < 8; off++) {
+		for (len = 1; len <= 24; len++) {
+			memset(buf, 0, sizeof(buf));
+			ASSERT_EQ(len, pread(self->fd, buf, len,
+					     REGION_OFFSET(0) + SCRATCH + off));
+			ASSERT_EQ(0, memcmp(pattern + off, buf, len))
+				TH_LOG("offset %u length %u", off, len);
+		}
+	}
+}
+
+TEST_F(device, write_at_every_width_and_alignment_lands_in_the_memory)
+{
+	__u8 *mem = self->vd.regs.base + SCRATCH;
+	__u8 pattern[32];
+	unsigned int off, len, i;
+
+	for (off = 0; off < 8; off++) {
+		for (len = 1; len <= 24; len++) {
+			for (i = 0; i < 40; i++)
+				mmio_write8(mem + i, 0xee);
+			fill_pattern(pattern, len, off * 31 + len);
+			ASSERT_EQ(len, pwrite(self->fd, pattern, len,
+					      REGION_OFFSET(0) + SCRATCH + off));
+			for (i = 0; i < 40; i++) {
+				__u8 want = i >= off && i < off + len ?
+					       pattern[i - off] : 0xee;
+
+				ASSERT_EQ(want, mmio_read8(mem + i))
+					TH_LOG("offset %u length %u byte %u", off, len, i);
+			}
+		}
+	}
+}
+
+TEST_F(device, write_lands_bytes_in_device_order)
+{
+	__u8 *mem = self->vd.regs.base + SCRATCH;
+	const __u8 bytes[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	unsigned int i;
+
+	ASSERT_EQ(8, pwrite(self->fd, bytes, 8, REGION_OFFSET(0) + SCRATCH));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(bytes[i], mmio_read8(mem + i)) TH_LOG("byte %u", i);
+}
+
+TEST_F(device, read_of_a_whole_region_matches_its_mapping)
+{
+	__u8 buf[PAGE];
+	unsigned int i;
+
+	ASSERT_EQ(PAGE, pread(self->fd, buf, PAGE, REGION_OFFSET(0)));
+	for (i = 0; i < PAGE; i += 4)
+		ASSERT_EQ(sim_reg_read(&self->vd.regs, i), *(__u32 *)(buf + i))
+			TH_LOG("offset %#x", i);
+}
+
+TEST_F(device, read_crossing_the_region_end_fails)
+{
+	__u8 buf[8];
+
+	EXPECT_EQ(-1, pread(self->fd, buf, 8, REGION_OFFSET(0) + PAGE - 4));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, read_starting_at_the_region_end_fails)
+{
+	__u8 buf[4];
+
+	EXPECT_EQ(-1, pread(self->fd, buf, 4, REGION_OFFSET(3) + 3 * PAGE));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, read_of_zero_bytes_returns_zero)
+{
+	__u8 buf[1];
+
+	EXPECT_EQ(0, pread(self->fd, buf, 0, REGION_OFFSET(0)));
+}
+
+TEST_F(device, read_of_a_region_that_does_not_exist_fails)
+{
+	__u8 buf[4];
+
+	EXPECT_EQ(-1, pread(self->fd, buf, 4, REGION_OFFSET(NUM_REGIONS)));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, access_whose_end_overflows_fails_and_writes_nothing)
+{
+	__u8 buf[16] = { 0x5a };
+	__u8 *mem = self->vd.regs.base + SCRATCH;
+
+	mmio_write8(mem, 0x11);
+	EXPECT_EQ(-1, pread(self->fd, buf, sizeof(buf), INT64_MAX - 4));
+	EXPECT_EQ(-1, pwrite(self->fd, buf, sizeof(buf), INT64_MAX - 4));
+	EXPECT_EQ(-1, pwrite(self->fd, buf, sizeof(buf),
+			     REGION_OFFSET(1) - 4));
+	EXPECT_EQ(0x11, mmio_read8(mem));
+}
+
+TEST_F(device, write_crossing_the_region_end_changes_nothing)
+{
+	__u8 *mem = self->vd.regs.base;
+	__u8 buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	unsigned int i;
+
+	for (i = PAGE - 4; i < PAGE; i++)
+		mmio_write8(mem + i, 0xcc);
+	EXPECT_EQ(-1, pwrite(self->fd, buf, 8, REGION_OFFSET(0) + PAGE - 4));
+	EXPECT_EQ(EINVAL, errno);
+	for (i = PAGE - 4; i < PAGE; i++)
+		EXPECT_EQ(0xcc, mmio_read8(mem + i)) TH_LOG("byte %#x", i);
+}
+
+TEST_F(device, write_to_a_readonly_region_fails)
+{
+	__u32 val = 0x12345678, back = 1;
+
+	EXPECT_EQ(-1, pwrite(self->fd, &val, 4, REGION_OFFSET(1)));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(4, pread(self->fd, &back, 4, REGION_OFFSET(1)));
+	EXPECT_EQ(0, back);
+}
+
+TEST_F(device, read_of_a_readonly_region_works)
+{
+	__u8 buf[2 * PAGE];
+
+	memset(buf, 0xff, sizeof(buf));
+	ASSERT_EQ(sizeof(buf), pread(self->fd, buf, sizeof(buf), REGION_OFFSET(1)));
+	EXPECT_EQ(0, buf[0]);
+	EXPECT_EQ(0, buf[sizeof(buf) - 1]);
+}
+
+TEST_F(device, unaligned_region_is_read_and_written_whole)
+{
+	__u8 in[0x100], out[0x100];
+
+	fill_pattern(in, sizeof(in), 7);
+	ASSERT_EQ(sizeof(in), pwrite(self->fd, in, sizeof(in), REGION_OFFSET(2)));
+	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out), REGION_OFFSET(2)));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
+	EXPECT_EQ(-1, pread(self->fd, out, 1, REGION_OFFSET(2) + 0x100));
+}
+
+TEST_F(device, unaligned_region_starts_at_its_offset_in_the_page)
+{
+	char path[256], buf[512], *line;
+	unsigned long long start = 0, size = 0;
+	unsigned int index;
+
+	snprintf(path, sizeof(path), "%s/devices/%s/regions", SIM_DEBUGFS,
+		 self->vd.sim.name);
+	ASSERT_LT(0, vp_read(path, buf, sizeof(buf)));
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (sscanf(line, "%u start=%llx size=%llx", &index, &start, &size) == 3 &&
+		    index == 2)
+			break;
+	}
+	ASSERT_NE(NULL, line);
+	EXPECT_EQ(0x80, start % PAGE);
+	EXPECT_EQ(0x100, size);
+}
+
+TEST_F(device, mmap_of_a_whole_region_reads_and_writes)
+{
+	__u32 *p, back = 0;
+
+	p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 REGION_OFFSET(3));
+	ASSERT_NE(MAP_FAILED, p);
+	mmio_write32(p + 3 * PAGE / 4 - 1, 0xfeedf00d);
+	ASSERT_EQ(4, pread(self->fd, &back, 4, REGION_OFFSET(3) + 3 * PAGE - 4));
+	EXPECT_EQ(0xfeedf00d, back);
+	munmap(p, 3 * PAGE);
+}
+
+TEST_F(device, mmap_of_part_of_a_region_maps_that_part)
+{
+	__u32 *p, val = 0xa5a5a5a5;
+
+	ASSERT_EQ(4, pwrite(self->fd, &val, 4, REGION_OFFSET(3) + PAGE));
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 REGION_OFFSET(3) + PAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0xa5a5a5a5, mmio_read32(p));
+	munmap(p, PAGE);
+}
+
+TEST_F(device, mmap_of_a_readonly_region_for_reading_works)
+{
+	__u32 *p;
+
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, self->fd, REGION_OFFSET(1));
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, mmio_read32(p));
+	munmap(p, 2 * PAGE);
+}
+
+TEST_F(device, mmap_of_a_readonly_region_for_writing_is_refused)
+{
+	void *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       self->fd, REGION_OFFSET(1));
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, private_mmap_is_refused)
+{
+	void *p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, self->fd,
+		       REGION_OFFSET(3));
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, mmap_past_the_region_end_is_refused)
+{
+	void *p;
+
+	p = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, self->fd, REGION_OFFSET(3));
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd,
+		 REGION_OFFSET(3) + 3 * PAGE);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, mmap_of_an_unaligned_region_is_refused)
+{
+	void *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->fd,
+		       REGION_OFFSET(2));
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(device, mmap_and_read_write_see_the_same_bytes)
+{
+	__u8 in[256], out[256];
+	__u8 *p;
+	unsigned int i;
+
+	p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 REGION_OFFSET(3));
+	ASSERT_NE(MAP_FAILED, p);
+
+	fill_pattern(in, sizeof(in), 3);
+	ASSERT_EQ(sizeof(in), pwrite(self->fd, in, sizeof(in), REGION_OFFSET(3) + 5));
+	for (i = 0; i < sizeof(in); i++)
+		ASSERT_EQ(in[i], mmio_read8(p + 5 + i)) TH_LOG("byte %u written by write()", i);
+
+	for (i = 0; i < sizeof(in); i++)
+		mmio_write8(p + 2 * PAGE + 3 + i, in[i] ^ 0xff);
+	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out),
+				     REGION_OFFSET(3) + 2 * PAGE + 3));
+	for (i = 0; i < sizeof(out); i++)
+		ASSERT_EQ(in[i] ^ 0xff, out[i]) TH_LOG("byte %u written by mmap", i);
+	munmap(p, 3 * PAGE);
+}
+
+TEST_F(device, scratch_registers_keep_what_is_written)
+{
+	__u64 val = 0x0123456789abcdefULL, back = 0;
+	__u32 word = 0;
+
+	ASSERT_EQ(8, pwrite(self->fd, &val, 8, REGION_OFFSET(0) + VFIO_PSIM_REG_SCRATCH0));
+	ASSERT_EQ(8, pread(self->fd, &back, 8, REGION_OFFSET(0) + VFIO_PSIM_REG_SCRATCH0));
+	EXPECT_EQ(val, back);
+	ASSERT_EQ(4, pread(self->fd, &word, 4, REGION_OFFSET(0) + VFIO_PSIM_REG_SCRATCH1));
+	EXPECT_EQ(0x01234567, word);
+	sim_reg_write(&self->vd.regs, VFIO_PSIM_REG_SCRATCH3, 0xdeadbeef);
+	ASSERT_EQ(4, pread(self->fd, &word, 4, REGION_OFFSET(0) + VFIO_PSIM_REG_SCRATCH3));
+	EXPECT_EQ(0xdeadbeef, word);
+}
+
+TEST_F(device, readonly_registers_ignore_writes)
+{
+	__u32 junk = 0;
+
+	ASSERT_EQ(4, pwrite(self->fd, &junk, 4, REGION_OFFSET(0) + VFIO_PSIM_REG_ID));
+	/* The device restores it when it next polls. */
+	EXPECT_EQ(0, sim_wait_reg(&self->vd.regs, VFIO_PSIM_REG_ID, ~0U, VFIO_PSIM_ID));
+}
+
+TEST_F(device, caps_register_describes_the_configuration)
+{
+	__u32 caps = sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_CAPS);
+
+	EXPECT_EQ(NUM_IRQS, VFIO_PSIM_CAPS_NUM_IRQS(caps));
+	EXPECT_EQ(NUM_REGIONS, VFIO_PSIM_CAPS_NUM_REGIONS(caps));
+	EXPECT_TRUE(caps & VFIO_PSIM_CAPS_RESET);
+	EXPECT_EQ(0x1, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_IRQ_LEVEL));
+	EXPECT_EQ(VFIO_PSIM_VERSION, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_VERSION));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interrupts of a simulated device owned through vfio-platform: delivery to
+ * eventfds, automasking of level interrupts, masking and unmasking with
+ * DATA_NONE, DATA_BOOL and DATA_EVENTFD, loopback triggers, and the life of
+ * the trigger eventfd.
+ *
+ * The device raises its lines when IRQ_RAISE is written and deasserts them
+ * when IRQ_ACK is written. Line 0 is level-triggered, line 1 edge-triggered.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "../kselftest_harness.h"
+#include "vfio_platform_util.h"
+
+#define LEVEL		0
+#define EDGE		1
+
+/* Long enough for the device to poll several times: nothing came means nothing will. */
+#define QUIET_MS	150
+
+struct irq_ctx {
+	struct vp_dev vd;
+	int fd;
+	int efd[2];
+};
+
+FIXTURE(irq) {
+	struct irq_ctx ctx;
+};
+
+static void irq_ctx_close(struct irq_ctx *c)
+{
+	vp_close(&c->vd);
+	if (c->efd[0] >= 0)
+		close(c->efd[0]);
+	if (c->efd[1] >= 0)
+		close(c->efd[1]);
+	c->efd[0] = -1;
+	c->efd[1] = -1;
+}
+
+static int irq_ctx_open(struct irq_ctx *c)
+{
+	struct sim_config cfg;
+	int ret;
+
+	sim_config_init(&cfg);
+	cfg.num_irqs = 2;
+	cfg.level[LEVEL] = true;
+	ret = sim_knob("msi_window", "none");
+	if (!ret)
+		ret = vp_open(&c->vd, &cfg, VFIO_TYPE1v2_IOMMU);
+	if (ret)
+		return ret;
+	c->fd = c->vd.device;
+	c->efd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->efd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->efd[0] < 0 || c->efd[1] < 0)
+		return -errno;
+	ret = vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_TRIGGER,
+			       c->efd[LEVEL]);
+	return ret ?: vfio_irq_eventfd(c->fd, EDGE, VFIO_IRQ_SET_ACTION_TRIGGER,
+				       c->efd[EDGE]);
+}
+
+FIXTURE_SETUP(irq)
+{
+	int ret;
+
+	vp_init(&self->ctx.vd);
+	self->ctx.efd[0] = -1;
+	self->ctx.efd[1] = -1;
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	ret = irq_ctx_open(&self->ctx);
+	if (ret)
+		irq_ctx_close(&self->ctx);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(irq)
+{
+	irq_ctx_close(&self->ctx);
+}
+
+static int raise_line(struct vp_dev *vd, unsigned int line)
+{
+	return sim_ring(&vd->regs, VFIO_PSIM_REG_IRQ_RAISE, 1U << line);
+}
+
+static int ack_line(struct vp_dev *vd, unsigned int line)
+{
+	int ret = sim_ring(&vd->regs, VFIO_PSIM_REG_IRQ_ACK, 1U << line);
+
+	return ret ?: sim_wait_reg(&vd->regs, VFIO_PSIM_REG_IRQ_STATUS, 1U << line, 0);
+}
+
+static int unmask(int fd, unsigned int line)
+{
+	return vfio_irq_none(fd, line, VFIO_IRQ_SET_ACTION_UNMASK, 1);
+}
+
+/* The Linux interrupt behind a line, from the simulator's debugfs. */
+static int linux_irq(const char *dev, unsigned int line)
+{
+	char path[256], buf[512], *l;
+	unsigned int n, irq;
+
+	snprintf(path, sizeof(path), "%s/devices/%s/irqs", SIM_DEBUGFS, dev);
+	if (vp_read(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+		if (sscanf(l, "%u irq=%u", &n, &irq) == 2 && n == line)
+			return irq;
+	return -1;
+}
+
+/*
+ * Whether Linux interrupt @irq has a handler: /proc/interrupts then names it
+ * after the device it serves.
+ */
+static bool irq_requested(int irq, const char *dev)
+{
+	char line[512];
+	bool found = false;
+	FILE *f;
+	int n;
+
+	f = fopen("/proc/interrupts", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %d:", &n) == 1 && n == irq && strstr(line, dev))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+TEST_F(irq, level_interrupt_signals_the_eventfd)
+{
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[EDGE], 0));
+}
+
+TEST_F(irq, level_interrupt_stays_masked_until_unmasked)
+{
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	ASSERT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	/* Acked and raised again, but still masked by the first delivery. */
+	ASSERT_EQ(0, ack_line(&self->ctx.vd, LEVEL));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+	ASSERT_EQ(0, unmask(self->ctx.fd, LEVEL));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+}
+
+TEST_F(irq, level_interrupt_fires_again_on_unmask_while_asserted)
+{
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	ASSERT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, unmask(self->ctx.fd, LEVEL));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, unmask(self->ctx.fd, LEVEL));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+}
+
+TEST_F(irq, level_interrupt_acked_before_unmask_stays_quiet)
+{
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	ASSERT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, ack_line(&self->ctx.vd, LEVEL));
+	ASSERT_EQ(0, unmask(self->ctx.fd, LEVEL));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+}
+
+TEST_F(irq, edge_interrupt_signals_once_per_raise)
+{
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[EDGE], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[EDGE], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], 0));
+}
+
+TEST_F(irq, edge_interrupt_is_not_automasked)
+{
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));
+	ASSERT_EQ(1, efd_wait(self->ctx.efd[EDGE], SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[EDGE], SIM_TIMEOUT_MS));
+}
+
+TEST_F(irq, mask_with_data_none_holds_a_level_interrupt)
+{
+	ASSERT_EQ(0, vfio_irq_none(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK, 1));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+	ASSERT_EQ(0, unmask(self->ctx.fd, LEVEL));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+}
+
+TEST_F(irq, mask_with_data_bool_holds_a_level_interrupt)
+{
+	ASSERT_EQ(0, vfio_irq_bool(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK, 1));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+	ASSERT_EQ(0, vfio_irq_bool(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, 1));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+}
+
+TEST_F(irq, mask_with_bool_false_changes_nothing)
+{
+	ASSERT_EQ(0, vfio_irq_bool(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK, 0));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+}
+
+TEST_F(irq, unmask_with_bool_false_leaves_the_interrupt_masked)
+{
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	ASSERT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, vfio_irq_bool(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, 0));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+}
+
+TEST_F(irq, unmask_eventfd_unmasks_when_signalled)
+{
+	__u64 one = 1;
+	int uefd;
+
+	uefd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, uefd);
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, uefd));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	ASSERT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+	/* Still asserted: unmasking through the eventfd makes it fire again. */
+	ASSERT_EQ(sizeof(one), write(uefd, &one, sizeof(one)));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, -1));
+	close(uefd);
+}
+
+TEST_F(irq, mask_eventfd_masks_when_signalled)
+{
+	__u64 one = 1;
+	int mefd;
+
+	mefd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, mefd);
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK, mefd));
+	ASSERT_EQ(sizeof(one), write(mefd, &one, sizeof(one)));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+	ASSERT_EQ(0, unmask(self->ctx.fd, LEVEL));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK, -1));
+	close(mefd);
+}
+
+TEST_F(irq, loopback_trigger_with_data_none_signals_the_eventfd)
+{
+	ASSERT_EQ(0, vfio_irq_none(self->ctx.fd, EDGE, VFIO_IRQ_SET_ACTION_TRIGGER, 1));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[EDGE], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], 0));
+}
+
+TEST_F(irq, loopback_trigger_with_data_bool_signals_only_for_true)
+{
+	ASSERT_EQ(0, vfio_irq_bool(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_TRIGGER, 0));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+	ASSERT_EQ(0, vfio_irq_bool(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_TRIGGER, 1));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+}
+
+TEST_F(irq, replacing_the_eventfd_moves_delivery)
+{
+	int other = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, EDGE, VFIO_IRQ_SET_ACTION_TRIGGER, other));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));
+	EXPECT_EQ(1, efd_wait(other, SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[EDGE], QUIET_MS));
+	close(other);
+}
+
+TEST_F(irq, clearing_the_eventfd_stops_delivery)
+{
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, EDGE, VFIO_IRQ_SET_ACTION_TRIGGER, -1));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[EDGE], QUIET_MS));
+}
+
+TEST_F(irq, disabling_with_count_zero_stops_delivery)
+{
+	ASSERT_EQ(0, vfio_irq_none(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_TRIGGER, 0));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+}
+
+TEST_F(irq, closing_the_device_frees_the_irq_and_silences_the_eventfd)
+{
+	int irq = linux_irq(self->ctx.vd.sim.name, EDGE);
+
+	ASSERT_LE(0, irq);
+	EXPECT_TRUE(irq_requested(irq, self->ctx.vd.sim.name));
+	/* The mapping holds the file open too. */
+	sim_regs_unmap(&self->ctx.vd.regs);
+	close(self->ctx.vd.device);
+	EXPECT_FALSE(irq_requested(irq, self->ctx.vd.sim.name));
+
+	/* Opened again, the device raises the line: the old eventfd hears nothing. */
+	self->ctx.vd.device = vfio_device_get(self->ctx.vd.group, self->ctx.vd.sim.name);
+	ASSERT_LE(0, self->ctx.vd.device);
+	ASSERT_EQ(0, sim_regs_map(self->ctx.vd.device, &self->ctx.vd.regs));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[EDGE], QUIET_MS));
+}
+
+TEST_F(irq, clearing_the_trigger_frees_the_linux_irq)
+{
+	int irq = linux_irq(self->ctx.vd.sim.name, LEVEL);
+
+	ASSERT_LE(0, irq);
+	EXPECT_TRUE(irq_requested(irq, self->ctx.vd.sim.name));
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_TRIGGER, -1));
+	EXPECT_FALSE(irq_requested(irq, self->ctx.vd.sim.name));
+}
+
+TEST_F(irq, set_irqs_refuses_invalid_arguments)
+{
+	char buf[sizeof(struct vfio_irq_set) + 2 * sizeof(__s32)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+	__s32 fds[2] = { self->ctx.efd[0], self->ctx.efd[1] };
+
+	memcpy(set->data, fds, sizeof(fds));
+	set->argsz = sizeof(buf);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+
+	set->index = 2, set->start = 0, set->count = 1;
+	EXPECT_EQ(-1, ioctl(self->ctx.fd, VFIO_DEVICE_SET_IRQS, set)) TH_LOG("index past the last");
+	EXPECT_EQ(EINVAL, errno);
+	set->index = 0, set->start = 0, set->count = 2;
+	EXPECT_EQ(-1, ioctl(self->ctx.fd, VFIO_DEVICE_SET_IRQS, set)) TH_LOG("count 2");
+	EXPECT_EQ(EINVAL, errno);
+	set->index = 0, set->start = 1, set->count = 1;
+	EXPECT_EQ(-1, ioctl(self->ctx.fd, VFIO_DEVICE_SET_IRQS, set)) TH_LOG("start 1");
+	EXPECT_EQ(EINVAL, errno);
+	set->start = 0;
+	set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL |
+		     VFIO_IRQ_SET_ACTION_TRIGGER;
+	EXPECT_EQ(-1, ioctl(self->ctx.fd, VFIO_DEVICE_SET_IRQS, set)) TH_LOG("two data types");
+	EXPECT_EQ(EINVAL, errno);
+	set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK |
+		     VFIO_IRQ_SET_ACTION_UNMASK;
+	EXPECT_EQ(-1, ioctl(self->ctx.fd, VFIO_DEVICE_SET_IRQS, set)) TH_LOG("two actions");
+	EXPECT_EQ(EINVAL, errno);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->argsz = sizeof(*set);
+	EXPECT_EQ(-1, ioctl(self->ctx.fd, VFIO_DEVICE_SET_IRQS, set)) TH_LOG("no room for the fd");
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(irq, status_register_shows_the_asserted_lines)
+{
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(0, sim_wait_reg(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_STATUS, 1, 1));
+	ASSERT_EQ(0, ack_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(0, sim_reg_read(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_STATUS) & 1);
+}
+
+TEST_F(irq, count_register_counts_deliveries)
+{
+	__u32 before = sim_reg_read(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_COUNT);
+
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));
+	ASSERT_EQ(1, efd_wait(self->ctx.efd[EDGE], SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));
+	ASSERT_EQ(1, efd_wait(self->ctx.efd[EDGE], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, sim_wait_reg(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_COUNT, ~0U,
+				  before + 2));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the vfio_platform selftests: simulated devices made through the
+ * vfio-platform-sim configfs tree, driver binding through sysfs, the
+ * simulator's debugfs state, and the VFIO and iommufd calls the tests share.
+ *
+ * Helpers return 0 (or a count) on success and a negative errno on failure,
+ * after a "# " line on stderr saying what failed, so that a test asserting on
+ * them reports why in its TAP output.
+ */
+#ifndef VFIO_PLATFORM_UTIL_H
+#define VFIO_PLATFORM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../../../drivers/vfio/platform/sim/vfio_platform_sim_regs.h"
+
+#define SIM_CONFIGFS		"/sys/kernel/config/vfio-platform-sim"
+#define SIM_DEBUGFS		"/sys/kernel/debug/vfio-platform-sim"
+#define SIM_HOST_DRIVER		"vfio-platform-sim-host"
+#define VFIO_PLATFORM_DRIVER	"vfio-platform"
+
+/* Region N of a VFIO platform device starts at this offset of the device fd. */
+#define REGION_OFFSET(n)	((__u64)(n) << 40)
+
+/* How long the tests wait for the simulated device to react. */
+#define SIM_TIMEOUT_MS		2000
+
+/* The simulated IOMMU's smallest page, and the page size the tests assume. */
+#define PAGE			4096UL
+
+int vp_write(const char *path, const char *fmt, ...);
+int vp_read(const char *path, char *buf, size_t size);
+bool vp_exists(const char *path);
+int vp_count_dir(const char *path);
+int vp_read_ull(const char *path, unsigned long long *val);
+
+/* A simulated device, as its configfs directory describes it. */
+struct sim_region {
+	unsigned long long size;
+	unsigned int offset;
+	bool readonly;
+};
+
+struct sim_config {
+	unsigned int num_regions;
+	struct sim_region regions[VFIO_PSIM_MAX_REGIONS];
+	unsigned int num_irqs;
+	bool level[VFIO_PSIM_MAX_IRQS];
+	const char *group;	/* NULL: a group of its own */
+	const char *compatible;	/* NULL: the simulator's default */
+	bool no_reset;
+};
+
+struct sim_dev {
+	char dir[128];		/* its configfs directory */
+	char name[64];		/* its platform device's name */
+};
+
+/* One region of a page, no interrupt, a group of its own, resettable. */
+void sim_config_init(struct sim_config *cfg);
+int sim_create(struct sim_dev *d, const struct sim_config *cfg);
+int sim_destroy(struct sim_dev *d);
+int sim_set_live(struct sim_dev *d, bool live);
+
+/* Drivers, through sysfs only. */
+int sim_driver(const char *dev, char *buf, size_t size);
+int sim_unbind(const char *dev);
+int sim_bind(const char *dev, const char *driver);
+int sim_bind_host(const char *dev);
+int sim_iommu_group(const char *dev);
+
+/* The simulator's debugfs. */
+int sim_domain(const char *dev, char *buf, size_t size);
+/* What sim_domain_id() returns besides a paging domain's number. */
+#define SIM_DOMAIN_NONE		0
+#define SIM_DOMAIN_IDENTITY	(-1)
+#define SIM_DOMAIN_BLOCKED	(-2)
+#define SIM_DOMAIN_ERROR	(-3)
+
+long sim_domain_id(const char *dev);
+bool sim_domain_exists(long id);
+int sim_mapping(long domain, __u64 iova, __u64 *start, __u64 *size,
+		__u64 *phys, unsigned int *prot);
+int sim_resets(const char *dev, unsigned long long *n);
+int sim_fault(const char *dev, unsigned int *code, unsigned int *access,
+	      unsigned long long *iova);
+int sim_history_count(const char *event);
+int sim_history_count_prefix(const char *prefix);
+int sim_history_clear(void);
+int sim_knob(const char *knob, const char *value);
+
+/* The device's registers, through a mapping of region 0. */
+struct sim_regs {
+	__u8 *base;
+	size_t size;
+};
+
+/* Device memory is read and written with exactly one access of the given width. */
+__u8 mmio_read8(const void *addr);
+void mmio_write8(void *addr, __u8 val);
+__u32 mmio_read32(const void *addr);
+void mmio_write32(void *addr, __u32 val);
+
+int sim_regs_map(int device, struct sim_regs *regs);
+void sim_regs_unmap(struct sim_regs *regs);
+__u32 sim_reg_read(struct sim_regs *regs, unsigned int off);
+void sim_reg_write(struct sim_regs *regs, unsigned int off, __u32 val);
+void sim_reg_write64(struct sim_regs *regs, unsigned int off, __u64 val);
+int sim_ring(struct sim_regs *regs, unsigned int doorbell, __u32 val);
+int sim_dma(struct sim_regs *regs, __u32 cmd, __u64 src, __u64 dst,
+	    __u32 len);
+int sim_wait_reg(struct sim_regs *regs, unsigned int off, __u32 mask,
+		 __u32 val);
+
+/* VFIO: the group and container interface. */
+int vfio_group_open(int group);
+int vfio_group_viable(int group_fd);
+int vfio_container_attach(int group_fd, unsigned long type);
+int vfio_device_get(int group_fd, const char *name);
+int vfio_dma_map(int container, void *vaddr, __u64 iova, __u64 size,
+		 __u32 flags);
+int vfio_dma_unmap(int container, __u64 iova, __u64 size);
+
+/* VFIO: the device cdev and iommufd. */
+int vfio_cdev_open(const char *dev);
+int vfio_cdev_bind(int device, int iommufd);
+int vfio_cdev_attach(int device, __u32 pt_id);
+int vfio_cdev_detach(int device);
+int iommufd_ioas_alloc(int iommufd, __u32 *id);
+int iommufd_ioas_map(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
+		     __u64 size);
+
+/* VFIO: interrupts. */
+int vfio_irq_eventfd(int device, unsigned int index, unsigned int action,
+		     int efd);
+int vfio_irq_none(int device, unsigned int index, unsigned int action,
+		  unsigned int count);
+int vfio_irq_bool(int device, unsigned int index, unsigned int action,
+		  __u8 val);
+int efd_wait(int efd, int timeout_ms);
+
+/*
+ * A simulated device bound to vfio-platform and opened through a type1
+ * container: what most tests start from.
+ */
+struct vp_dev {
+	struct sim_dev sim;
+	int group;
+	int container;
+	int device;
+	struct sim_regs regs;
+};
+
+void vp_init(struct vp_dev *vd);
+int vp_open(struct vp_dev *vd, const struct sim_config *cfg, unsigned long type);
+void vp_close(struct vp_dev *vd);
+
+/*
+ * Why the tests cannot run here (the simulator or vfio-platform is not
+ * loaded), or NULL.
+ */
+const char *sim_missing(void);
+
+void *dma_buffer(size_t size);
+void dma_buffer_free(void *buf, size_t size);
+
+#endif /* VFIO_PLATFORM_UTIL_H */
