@@ -44,6 +44,15 @@ int __vfio_platform_register_reset_handler(struct vfio_platform_reset_handler *h
 					   struct module *owner);
 void vfio_platform_unregister_reset_handler(struct vfio_platform_reset_handler *handler);
 
+/**
+ * vfio_platform_register_reset_handler() - offer a device-specific reset
+ * @handler: the struct vfio_platform_reset_handler, with @compat and @reset set
+ *
+ * Registers @handler on behalf of the calling module, which devices bound with
+ * the handler keep pinned. See __vfio_platform_register_reset_handler().
+ *
+ * Return: 0, -EINVAL or -EBUSY.
+ */
 #define vfio_platform_register_reset_handler(handler) \
 	__vfio_platform_register_reset_handler(handler, THIS_MODULE)
 
