@@ -80,26 +80,28 @@ count()
 
 run()
 {
-	local log=$VP_BUILD/results/vmtests-$VP_ARCH.log status pass fail skip
+	local log=$VP_BUILD/results/vmtests-$VP_ARCH.log status=0 pass=0 fail=0 skip=0 tmp
 
 	build
 	mkdir -p "$VP_BUILD/results"
 	vp_log "running selftests in the $VP_ARCH VM"
-	status=0
+	# Each run counts its own output, even when another run shares the checkout.
+	tmp=$(mktemp "$VP_BUILD/results/.vmtests.XXXXXX")
 	"$VP_SCRIPTS/vm-run.sh" --arch "$VP_ARCH" -- \
-		"$VP_SCRIPTS/run-selftests.sh" "$out" "$@" | tee "$log" || status=$?
-	count <"$log" 2>"$log.counts"
-	read -r pass fail skip <"$log.counts"
+		"$VP_SCRIPTS/run-selftests.sh" "$out" "$@" | tee "$tmp" || status=$?
+	read -r pass fail skip < <(count <"$tmp" 2>&1 >/dev/null) || true
+	count <"$tmp" 2>/dev/null
+	mv "$tmp" "$log"
 	if [ "$status" -ne 0 ]; then
 		echo "vmtests-$VP_ARCH: the VM run failed (status $status)"
-		fail=$((fail + 1))
+		fail=$((${fail:-0} + 1))
 	fi
-	if [ $((pass + fail + skip)) -eq 0 ]; then
+	if [ $((${pass:-0} + ${fail:-0} + ${skip:-0})) -eq 0 ]; then
 		echo "vmtests-$VP_ARCH: no test ran"
 		fail=1
 	fi
-	vp_result "vmtests-$VP_ARCH" "$pass" "$fail" "$skip"
-	[ "$fail" -eq 0 ]
+	vp_result "vmtests-$VP_ARCH" "${pass:-0}" "${fail:-0}" "${skip:-0}"
+	[ "${fail:-0}" -eq 0 ]
 }
 
 case ${1:-} in

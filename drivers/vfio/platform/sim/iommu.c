@@ -8,8 +8,9 @@
  * mapping with the exact protection it was made with, so that tests can see
  * what type1 and iommufd asked for and the simulated DMA engine can fault the
  * way hardware does. What the IOMMU reports (IOMMU_CAP_NOEXEC,
- * IOMMU_CAP_CACHE_COHERENCY, an MSI reserved region) is set through debugfs,
- * where the page tables and a history of attaches can be read as well.
+ * IOMMU_CAP_CACHE_COHERENCY, an MSI reserved region) and whether a paging
+ * domain can serve more than one IOMMU group are set through debugfs, where
+ * the page tables and a history of attaches can be read as well.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -126,6 +127,9 @@ struct vfio_psim_iommu_group {
  * @id: the domain's number in debugfs and in the history
  * @noexec: whether IOMMU_NOEXEC is enforced: the IOMMU reported
  *	IOMMU_CAP_NOEXEC when the domain was allocated
+ * @users: devices attached, under the IOMMU's attach_lock
+ * @group: the IOMMU group of the devices attached, under the IOMMU's
+ *	attach_lock; only compared, as an attached device holds it
  * @dentry: the domain's file in debugfs
  */
 struct vfio_psim_domain {
@@ -133,6 +137,8 @@ struct vfio_psim_domain {
 	struct xarray ptes;
 	unsigned int id;
 	bool noexec;
+	unsigned int users;
+	const struct iommu_group *group;
 	struct dentry *dentry;
 };
 
@@ -151,6 +157,9 @@ struct vfio_psim_pte {
  * @noexec: report IOMMU_CAP_NOEXEC and enforce IOMMU_NOEXEC
  * @cache_coherency: report IOMMU_CAP_CACHE_COHERENCY
  * @msi: the MSI window get_resv_regions() reports
+ * @separate_domains: refuse to attach a device to a paging domain that serves
+ *	another IOMMU group
+ * @attach_lock: see beside it
  * @domain_ids: the number of the newest paging domain
  * @dir: debugfs directory
  * @domains: debugfs directory of the paging domains
@@ -169,6 +178,9 @@ struct vfio_psim_iommu {
 	bool noexec;
 	bool cache_coherency;
 	enum vfio_psim_msi msi;
+	bool separate_domains;
+	/* Protects the users and group of every paging domain. */
+	spinlock_t attach_lock;
 	atomic_t domain_ids;
 	struct dentry *dir;
 	struct dentry *domains;
@@ -186,6 +198,7 @@ static struct vfio_psim_iommu vfio_psim_iommu = {
 	.groups = LIST_HEAD_INIT(vfio_psim_iommu.groups),
 	.noexec = true,
 	.cache_coherency = true,
+	.attach_lock = __SPIN_LOCK_UNLOCKED(vfio_psim_iommu.attach_lock),
 	.history_lock = __SPIN_LOCK_UNLOCKED(vfio_psim_iommu.history_lock),
 };
 
@@ -459,19 +472,57 @@ static int vfio_psim_domain_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vfio_psim_domain);
 
+static struct vfio_psim_domain *vfio_psim_paging(struct iommu_domain *domain)
+{
+	if (!domain || domain->ops != &vfio_psim_paging_ops)
+		return NULL;
+	return to_vfio_psim_domain(domain);
+}
+
+/*
+ * Counts the devices of each paging domain, so that separate_domains can
+ * behave like IOMMUs whose domains cannot be shared: attaching a second group
+ * fails with -EINVAL, the error that makes VFIO and iommufd allocate the group
+ * a domain of its own and replay their mappings into it.
+ */
 static int vfio_psim_attach_dev(struct iommu_domain *domain, struct device *dev)
 {
 	struct vfio_psim_iommu_dev *mdev = dev_iommu_priv_get(dev);
+	struct vfio_psim_domain *pto = vfio_psim_paging(domain), *pfrom;
 	unsigned int from, to = vfio_psim_domain_id(domain);
+	struct vfio_psim_iommu *sim = &vfio_psim_iommu;
+	struct iommu_group *group;
+	int ret = 0;
+
+	group = iommu_group_get(dev);
+
+	spin_lock(&sim->attach_lock);
+	if (pto && pto->users && pto->group != group &&
+	    READ_ONCE(sim->separate_domains)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
 
 	spin_lock(&mdev->lock);
+	pfrom = vfio_psim_paging(mdev->domain);
 	from = mdev->domain_id;
 	mdev->domain = domain;
 	mdev->domain_id = to;
 	spin_unlock(&mdev->lock);
 
-	vfio_psim_log(VFIO_PSIM_EV_ATTACH, dev, from, to);
-	return 0;
+	if (pfrom && !--pfrom->users)
+		pfrom->group = NULL;
+	if (pto) {
+		pto->users++;
+		pto->group = group;
+	}
+out_unlock:
+	spin_unlock(&sim->attach_lock);
+	iommu_group_put(group);
+
+	if (!ret)
+		vfio_psim_log(VFIO_PSIM_EV_ATTACH, dev, from, to);
+	return ret;
 }
 
 static const struct iommu_domain_ops vfio_psim_static_ops = {
@@ -956,6 +1007,8 @@ int vfio_psim_iommu_init(void)
 	debugfs_create_bool("noexec", 0644, sim->dir, &sim->noexec);
 	debugfs_create_bool("cache_coherency", 0644, sim->dir,
 			    &sim->cache_coherency);
+	debugfs_create_bool("separate_domains", 0644, sim->dir,
+			    &sim->separate_domains);
 	debugfs_create_file("msi_window", 0644, sim->dir, NULL,
 			    &vfio_psim_msi_fops);
 	debugfs_create_file("history", 0644, sim->dir, NULL,

@@ -115,6 +115,35 @@ int vp_read_ull(const char *path, unsigned long long *val)
 	return 0;
 }
 
+int vp_save_and_set(struct vp_saved *saved, const char *path,
+		    const char *value)
+{
+	int ret;
+
+	if ((size_t)snprintf(saved->path, sizeof(saved->path), "%s", path) >=
+	    sizeof(saved->path)) {
+		saved->path[0] = '\0';
+		return fail(ENAMETOOLONG, "save", path);
+	}
+	ret = vp_read(path, saved->value, sizeof(saved->value));
+	if (ret < 0) {
+		saved->path[0] = '\0';
+		return ret;
+	}
+	return vp_write(path, "%s\n", value);
+}
+
+int vp_restore(struct vp_saved *saved)
+{
+	int ret;
+
+	if (!saved->path[0])
+		return 0;
+	ret = vp_write(saved->path, "%s\n", saved->value);
+	saved->path[0] = '\0';
+	return ret;
+}
+
 void sim_config_init(struct sim_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -514,6 +543,12 @@ __u32 sim_reg_read(struct sim_regs *regs, unsigned int off)
 	return mmio_read32(regs->base + off);
 }
 
+__u64 sim_reg_read64(struct sim_regs *regs, unsigned int off)
+{
+	return sim_reg_read(regs, off) |
+	       (__u64)sim_reg_read(regs, off + 4) << 32;
+}
+
 void sim_reg_write(struct sim_regs *regs, unsigned int off, __u32 val)
 {
 	mmio_write32(regs->base + off, val);
@@ -620,6 +655,27 @@ int vfio_container_attach(int group_fd, unsigned long type)
 		return fail(err, "VFIO_SET_IOMMU", NULL);
 	}
 	return container;
+}
+
+int vfio_container_open(void)
+{
+	int container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+
+	return container < 0 ? fail(errno, "open", "/dev/vfio/vfio") : container;
+}
+
+int vfio_group_set_container(int group_fd, int container)
+{
+	if (ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &container))
+		return fail(errno, "VFIO_GROUP_SET_CONTAINER", NULL);
+	return 0;
+}
+
+int vfio_set_iommu(int container, unsigned long type)
+{
+	if (ioctl(container, VFIO_SET_IOMMU, type))
+		return fail(errno, "VFIO_SET_IOMMU", NULL);
+	return 0;
 }
 
 int vfio_device_get(int group_fd, const char *name)
@@ -823,7 +879,7 @@ void vp_init(struct vp_dev *vd)
 	vd->device = -1;
 }
 
-int vp_open(struct vp_dev *vd, const struct sim_config *cfg, unsigned long type)
+int vp_open_group(struct vp_dev *vd, const struct sim_config *cfg)
 {
 	int ret, group;
 
@@ -845,17 +901,34 @@ int vp_open(struct vp_dev *vd, const struct sim_config *cfg, unsigned long type)
 		ret = vd->group;
 		goto err;
 	}
+	return 0;
+
+err:
+	vp_close(vd);
+	return ret;
+}
+
+int vp_open_device(struct vp_dev *vd)
+{
+	vd->device = vfio_device_get(vd->group, vd->sim.name);
+	if (vd->device < 0)
+		return vd->device;
+	return sim_regs_map(vd->device, &vd->regs);
+}
+
+int vp_open(struct vp_dev *vd, const struct sim_config *cfg, unsigned long type)
+{
+	int ret;
+
+	ret = vp_open_group(vd, cfg);
+	if (ret)
+		return ret;
 	vd->container = vfio_container_attach(vd->group, type);
 	if (vd->container < 0) {
 		ret = vd->container;
 		goto err;
 	}
-	vd->device = vfio_device_get(vd->group, vd->sim.name);
-	if (vd->device < 0) {
-		ret = vd->device;
-		goto err;
-	}
-	ret = sim_regs_map(vd->device, &vd->regs);
+	ret = vp_open_device(vd);
 	if (ret)
 		goto err;
 	return 0;

@@ -37,6 +37,25 @@ bool vp_exists(const char *path);
 int vp_count_dir(const char *path);
 int vp_read_ull(const char *path, unsigned long long *val);
 
+/*
+ * A parameter or knob a test changes, and its value before: vp_restore() puts
+ * it back, once, and does nothing for one that was never changed.
+ */
+struct vp_saved {
+	char path[256];
+	char value[64];
+};
+
+/* type1's switch for groups without MSI isolation. */
+#define TYPE1_UNSAFE_IRQS \
+	"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
+/* A knob of the simulated IOMMU, see debugfs-vfio-platform-sim. */
+#define SIM_KNOB(name)		SIM_DEBUGFS "/iommu/" name
+
+int vp_save_and_set(struct vp_saved *saved, const char *path,
+		    const char *value);
+int vp_restore(struct vp_saved *saved);
+
 /* A simulated device, as its configfs directory describes it. */
 struct sim_region {
 	unsigned long long size;
@@ -107,6 +126,7 @@ void mmio_write32(void *addr, __u32 val);
 int sim_regs_map(int device, struct sim_regs *regs);
 void sim_regs_unmap(struct sim_regs *regs);
 __u32 sim_reg_read(struct sim_regs *regs, unsigned int off);
+__u64 sim_reg_read64(struct sim_regs *regs, unsigned int off);
 void sim_reg_write(struct sim_regs *regs, unsigned int off, __u32 val);
 void sim_reg_write64(struct sim_regs *regs, unsigned int off, __u64 val);
 int sim_ring(struct sim_regs *regs, unsigned int doorbell, __u32 val);
@@ -119,6 +139,9 @@ int sim_wait_reg(struct sim_regs *regs, unsigned int off, __u32 mask,
 int vfio_group_open(int group);
 int vfio_group_viable(int group_fd);
 int vfio_container_attach(int group_fd, unsigned long type);
+int vfio_container_open(void);
+int vfio_group_set_container(int group_fd, int container);
+int vfio_set_iommu(int container, unsigned long type);
 int vfio_device_get(int group_fd, const char *name);
 int vfio_dma_map(int container, void *vaddr, __u64 iova, __u64 size,
 		 __u32 flags);
@@ -156,6 +179,9 @@ struct vp_dev {
 
 void vp_init(struct vp_dev *vd);
 int vp_open(struct vp_dev *vd, const struct sim_config *cfg, unsigned long type);
+/* vp_open() in steps: the group alone, then the device once a container is set. */
+int vp_open_group(struct vp_dev *vd, const struct sim_config *cfg);
+int vp_open_device(struct vp_dev *vd);
 void vp_close(struct vp_dev *vd);
 
 /*
