@@ -15,6 +15,10 @@ set -u
 dir=$1
 shift
 
+# vfio_platform_bind_tool_test runs the bind tool from the checkout.
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+export VFIO_PLATFORM_BIND=${VFIO_PLATFORM_BIND:-$top/tools/vfio/vfio-platform-bind}
+
 # The modules every test needs; a failure to load one fails the lane.
 required=(vfio vfio_iommu_type1 iommufd vfio-platform vfio-platform-sim)
 
