@@ -1,23 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The demo `make` runs inside the test VM: a simulated platform device is created, handed
-# from its host driver to vfio-platform through driver_override, shown as a VFIO group,
-# and given back. The user tools of tools/vfio/ will drive the device itself.
+# The demo `make` runs inside the test VM: a simulated platform device is created, bound
+# to vfio-platform with tools/vfio/vfio-platform-bind, driven by the example userspace
+# driver tools/vfio/vfio-platform-example (registers, DMA through the IOMMU with EXEC for
+# its program, an interrupt), and given back to its own driver.
 
 set -eu
 
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+bind=$top/tools/vfio/vfio-platform-bind
+example=${VP_BUILD:-$top/build}/x86_64/tools/vfio/vfio-platform-example
 cfs=/sys/kernel/config/vfio-platform-sim
-dbg=/sys/kernel/debug/vfio-platform-sim
 
 step()
 {
 	printf '\n--- %s\n' "$*"
 }
 
-step "kernel $(uname -r): loading vfio, vfio_iommu_type1, iommufd, vfio-platform, the simulator"
-modprobe -a vfio vfio_iommu_type1 iommufd vfio-platform vfio-platform-sim
-ls -l /dev/vfio/vfio /dev/iommu
+# Show a command, then run it.
+run()
+{
+	echo "# ${*/#$top\//}"
+	"$@"
+}
+
+[ -x "$example" ] || { echo "demo: no $example: run 'make selftests' first" >&2; exit 1; }
+
+step "kernel $(uname -r): loading the simulator (the tool loads vfio-platform itself)"
+modprobe -a vfio vfio_iommu_type1 vfio-platform-sim
+ls -l /dev/vfio/vfio
 
 step "creating a simulated device: two MMIO regions, a level and an edge interrupt"
 mkdir "$cfs/demo" "$cfs/demo/region0" "$cfs/demo/region1" "$cfs/demo/irq0" "$cfs/demo/irq1"
@@ -25,24 +37,19 @@ echo 0x2000 >"$cfs/demo/region1/size"
 echo edge >"$cfs/demo/irq1/trigger"
 echo 1 >"$cfs/demo/live"
 dev=$(cat "$cfs/demo/dev_name")
-sys=/sys/bus/platform/devices/$dev
-echo "$dev: driver $(basename "$(readlink "$sys/driver")"), IOMMU group $(basename "$(readlink "$sys/iommu_group")")"
 grep -F "$dev" /proc/iomem
+run "$bind" list
 
-step "handing $dev to vfio-platform through driver_override"
-echo "$dev" >"$sys/driver/unbind"
-echo vfio-platform >"$sys/driver_override"
-echo "$dev" >/sys/bus/platform/drivers_probe
-group=$(basename "$(readlink "$sys/iommu_group")")
-echo "$dev: driver $(basename "$(readlink "$sys/driver")"), group node /dev/vfio/$group"
-ls -l "/dev/vfio/$group"
-echo "its IOMMU domain: $(cat "$dbg/iommu/devices/$dev")"
+step "binding $dev to vfio-platform"
+run "$bind" bind "$dev"
+run "$bind" status "$dev"
 
-step "giving $dev back to its host driver"
-echo "$dev" >"$sys/driver/unbind"
-echo >"$sys/driver_override"
-echo "$dev" >/sys/bus/platform/drivers_probe
-echo "$dev: driver $(basename "$(readlink "$sys/driver")")"
+step "driving $dev from userspace: registers, interrupt, DMA through the IOMMU"
+run "$example" "$dev"
+
+step "giving $dev back to its own driver"
+run "$bind" restore "$dev"
+run "$bind" status "$dev"
 echo 0 >"$cfs/demo/live"
 rmdir "$cfs/demo/region0" "$cfs/demo/region1" "$cfs/demo/irq0" "$cfs/demo/irq1" "$cfs/demo"
 

@@ -25,6 +25,7 @@ fi
 vp_arch_setup "$arch"
 suite=vfio_platform
 out=$VP_OBJ/selftests/$suite
+tools=$VP_OBJ/tools/vfio
 
 build()
 {
@@ -37,6 +38,12 @@ build()
 	mkdir -p "$out"
 	make -C "$VP_TREE/tools/testing/selftests/$suite" -s \
 		OUTPUT="$out" CC="${VP_CROSS}gcc" LDFLAGS="$ldflags" \
+		KHDR_INCLUDES="-isystem $VP_OBJ/usr/include"
+	# The example userspace driver of tools/vfio, which the demo runs.
+	vp_log "building tools/vfio into ${tools#"$VP_TOP"/}"
+	mkdir -p "$tools"
+	make -C "$VP_TREE/tools/vfio" -s \
+		OUTPUT="$tools" CC="${VP_CROSS}gcc" LDFLAGS="$ldflags" \
 		KHDR_INCLUDES="-isystem $VP_OBJ/usr/include"
 }
 
