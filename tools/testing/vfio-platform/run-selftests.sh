@@ -33,7 +33,7 @@ run_one()
 
 	shift
 	echo "# vp-run: $prog"
-	timeout --kill-after=10 600 "$dir/$prog" "$@"
+	timeout --kill-after=10 1200 "$dir/$prog" "$@"
 	status=$?
 	echo "# vp-exit: $prog $status"
 }

@@ -94,7 +94,8 @@ run()
 	vp_log "running selftests in the $VP_ARCH VM"
 	# Each run counts its own output, even when another run shares the checkout.
 	tmp=$(mktemp "$VP_BUILD/results/.vmtests.XXXXXX")
-	"$VP_SCRIPTS/vm-run.sh" --arch "$VP_ARCH" -- \
+	# The lane's programs are bounded one by one (run-selftests.sh); this bounds the VM.
+	"$VP_SCRIPTS/vm-run.sh" --arch "$VP_ARCH" --timeout 3600 -- \
 		"$VP_SCRIPTS/run-selftests.sh" "$out" "$@" | tee "$tmp" || status=$?
 	read -r pass fail skip < <(count <"$tmp" 2>&1 >/dev/null) || true
 	count <"$tmp" 2>/dev/null
