@@ -17,6 +17,7 @@
 
 #include <linux/configfs.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -47,7 +48,7 @@ struct vfio_psim_cfg_dev {
 	struct mutex lock;
 	char *iommu_group;
 	char *compatible;
-	bool reset;
+	unsigned int reset;
 	struct vfio_psim_cfg_region *regions[VFIO_PSIM_MAX_REGIONS];
 	struct vfio_psim_cfg_irq *irqs[VFIO_PSIM_MAX_IRQS];
 	struct vfio_psim_dev *sdev;
@@ -503,14 +504,68 @@ static ssize_t vfio_psim_cfg_compatible_store(struct config_item *item,
 					  false);
 }
 
+/*
+ * The words of the reset attribute, by VFIO_PSIM_RESET_* bit; "0" and "1"
+ * remain from when the attribute was a bool and mean "none" and "handler".
+ */
+static const char * const vfio_psim_reset_words[] = {
+	[ilog2(VFIO_PSIM_RESET_HANDLER)] = "handler",
+	[ilog2(VFIO_PSIM_RESET_CONTROLLER)] = "controller",
+};
+
 static ssize_t vfio_psim_cfg_reset_show(struct config_item *item, char *page)
 {
 	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
-	ssize_t ret;
+	unsigned int i;
+	ssize_t len = 0;
 
 	mutex_lock(&cdev->lock);
-	ret = sysfs_emit(page, "%d\n", cdev->reset);
+	for (i = 0; i < ARRAY_SIZE(vfio_psim_reset_words); i++)
+		if (cdev->reset & BIT(i))
+			len += sysfs_emit_at(page, len, "%s%s", len ? " " : "",
+					     vfio_psim_reset_words[i]);
+	if (!len)
+		len = sysfs_emit(page, "none");
+	len += sysfs_emit_at(page, len, "\n");
 	mutex_unlock(&cdev->lock);
+	return len;
+}
+
+/* "none", "0", "1", or words of vfio_psim_reset_words apart by spaces or commas. */
+static int vfio_psim_cfg_parse_reset(const char *page, size_t count,
+				     unsigned int *reset)
+{
+	char *buf, *cur, *word;
+	int i, ret = 0;
+
+	buf = vfio_psim_cfg_strdup(page, count);
+	if (!buf)
+		return -ENOMEM;
+
+	*reset = 0;
+	if (!strcmp(buf, "none") || !strcmp(buf, "0"))
+		goto out_free;
+	if (!strcmp(buf, "1")) {
+		*reset = VFIO_PSIM_RESET_HANDLER;
+		goto out_free;
+	}
+
+	cur = buf;
+	while ((word = strsep(&cur, " ,"))) {
+		if (!*word)
+			continue;
+		i = match_string(vfio_psim_reset_words,
+				 ARRAY_SIZE(vfio_psim_reset_words), word);
+		if (i < 0) {
+			ret = -EINVAL;
+			goto out_free;
+		}
+		*reset |= BIT(i);
+	}
+	if (!*reset)
+		ret = -EINVAL;
+out_free:
+	kfree(buf);
 	return ret;
 }
 
@@ -518,10 +573,10 @@ static ssize_t vfio_psim_cfg_reset_store(struct config_item *item,
 					 const char *page, size_t count)
 {
 	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
-	bool reset;
+	unsigned int reset;
 	int ret;
 
-	ret = kstrtobool(page, &reset);
+	ret = vfio_psim_cfg_parse_reset(page, count, &reset);
 	if (ret)
 		return ret;
 
@@ -655,7 +710,7 @@ static struct config_group *vfio_psim_cfg_make_dev(struct config_group *group,
 		return ERR_PTR(-ENOMEM);
 	}
 	mutex_init(&cdev->lock);
-	cdev->reset = true;
+	cdev->reset = VFIO_PSIM_RESET_HANDLER;
 	config_group_init_type_name(&cdev->group, name, &vfio_psim_cfg_dev_type);
 	return &cdev->group;
 }

@@ -9,7 +9,8 @@
  * reacts the same to writes through a mapping and through write(). A
  * trivial host driver binds to it by default, so that tests take it through
  * the real unbind, driver_override and rebind flow; vfio-platform resets it
- * through a handler registered for its compatible string.
+ * through a handler registered for its compatible string, through its line
+ * of the simulated reset controller (of.c), or both.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
+#include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
 #include <linux/seq_file.h>
@@ -71,7 +73,7 @@ static void vfio_psim_regs_sync(struct vfio_psim_dev *sdev)
 	lockdep_assert_held(&sdev->lock);
 
 	caps = sdev->irqs.num | sdev->num_regions << 8;
-	if (sdev->reset_supported)
+	if (sdev->reset_sources)
 		caps |= VFIO_PSIM_CAPS_RESET;
 
 	writel(VFIO_PSIM_ID, regs + VFIO_PSIM_REG_ID);
@@ -150,8 +152,15 @@ static void vfio_psim_dev_poll(struct work_struct *work)
 			   1 : VFIO_PSIM_SLOW_POLL);
 }
 
-/* Power-on state of the registers, DMA stopped, lines deasserted. */
-static void vfio_psim_dev_reset(struct vfio_psim_dev *sdev)
+/**
+ * vfio_psim_dev_reset() - reset a simulated device
+ * @sdev: the device
+ *
+ * Puts the registers in their power-on state, stops the DMA engine and
+ * deasserts the interrupt lines, whoever asks: the vendor handler, the reset
+ * controller or debugfs.
+ */
+void vfio_psim_dev_reset(struct vfio_psim_dev *sdev)
 {
 	/* The DMA engine gives up the lock between chunks when it sees this. */
 	atomic_inc(&sdev->abort);
@@ -165,9 +174,9 @@ static void vfio_psim_dev_reset(struct vfio_psim_dev *sdev)
 
 /*
  * vfio-platform finds a reset handler by compatible string, so devices that
- * share one must agree on whether they can be reset. Each live compatible has
- * an entry counting its devices; the handler is registered while a device
- * that supports reset uses it.
+ * share one must agree on whether they are reset by a handler. Each live
+ * compatible has an entry counting its devices; the handler is registered
+ * while a device reset by a handler uses it.
  */
 struct vfio_psim_reset {
 	struct list_head node;
@@ -185,7 +194,7 @@ static int vfio_psim_reset_handler(struct device *dev)
 {
 	struct vfio_psim_dev *sdev = vfio_psim_dev_from_device(dev);
 
-	if (!sdev || !sdev->reset_supported)
+	if (!sdev || !(sdev->reset_sources & VFIO_PSIM_RESET_HANDLER))
 		return -ENODEV;
 	vfio_psim_dev_reset(sdev);
 	return 0;
@@ -193,6 +202,7 @@ static int vfio_psim_reset_handler(struct device *dev)
 
 static int vfio_psim_reset_get(struct vfio_psim_dev *sdev)
 {
+	bool handler = sdev->reset_sources & VFIO_PSIM_RESET_HANDLER;
 	size_t len = strlen(sdev->compatible) + 1;
 	struct vfio_psim_reset *r;
 	int ret = 0;
@@ -214,13 +224,13 @@ static int vfio_psim_reset_get(struct vfio_psim_dev *sdev)
 	list_add_tail(&r->node, &vfio_psim_resets);
 
 found:
-	if (sdev->reset_supported ? r->fixed : r->resettable) {
-		pr_err("compatible \"%s\" is used by a live device that %s be reset: devices sharing a compatible must agree\n",
-		       r->compat, r->fixed ? "cannot" : "can");
+	if (handler ? r->fixed : r->resettable) {
+		pr_err("compatible \"%s\" is used by a live device %s reset handler: devices sharing a compatible must agree\n",
+		       r->compat, r->fixed ? "without a" : "with a");
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	if (sdev->reset_supported && !r->resettable) {
+	if (handler && !r->resettable) {
 		ret = vfio_platform_register_reset_handler(&r->handler);
 		if (ret) {
 			pr_err("cannot register a vfio-platform reset for \"%s\": %d\n",
@@ -228,7 +238,7 @@ found:
 			goto err_free;
 		}
 	}
-	if (sdev->reset_supported)
+	if (handler)
 		r->resettable++;
 	else
 		r->fixed++;
@@ -250,7 +260,7 @@ static void vfio_psim_reset_put(struct vfio_psim_dev *sdev)
 	struct vfio_psim_reset *r = sdev->reset;
 
 	mutex_lock(&vfio_psim_resets_lock);
-	if (sdev->reset_supported) {
+	if (sdev->reset_sources & VFIO_PSIM_RESET_HANDLER) {
 		if (!--r->resettable)
 			vfio_platform_unregister_reset_handler(&r->handler);
 	} else {
@@ -335,6 +345,14 @@ static void vfio_psim_dev_debugfs_init(struct vfio_psim_dev *sdev)
 	debugfs_create_file("regions", 0444, dir, sdev, &vfio_psim_regions_fops);
 	debugfs_create_file("reset", 0200, dir, sdev, &vfio_psim_reset_fops);
 	debugfs_create_u64("resets", 0444, dir, &sdev->resets);
+	if (sdev->reset_line >= 0) {
+		debugfs_create_u64("controller_asserts", 0444, dir,
+				   &sdev->line_asserts);
+		debugfs_create_u64("controller_deasserts", 0444, dir,
+				   &sdev->line_deasserts);
+		debugfs_create_u64("controller_resets", 0444, dir,
+				   &sdev->line_resets);
+	}
 	sdev->debugfs = dir;
 }
 
@@ -369,6 +387,12 @@ static int vfio_psim_dev_check(const struct vfio_psim_dev_config *cfg)
 	if (!cfg->compatible || !*cfg->compatible) {
 		pr_err("%s: needs a compatible string\n", cfg->name);
 		return -EINVAL;
+	}
+	if ((cfg->reset & VFIO_PSIM_RESET_CONTROLLER) &&
+	    !IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF)) {
+		pr_err("%s: no reset controller without CONFIG_OF_DYNAMIC and CONFIG_RESET_CONTROLLER\n",
+		       cfg->name);
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -421,6 +445,7 @@ static struct platform_device *vfio_psim_dev_register(struct vfio_psim_dev *sdev
 		.id = sdev->id,
 		.data = &pdata,
 		.size_data = sizeof(pdata),
+		.fwnode = of_fwnode_handle(sdev->of_node),
 		.properties = props,
 	};
 	struct platform_device *pdev;
@@ -479,7 +504,8 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&sdev->lock);
 	INIT_DELAYED_WORK(&sdev->poll, vfio_psim_dev_poll);
-	sdev->reset_supported = cfg->reset;
+	sdev->reset_sources = cfg->reset;
+	sdev->reset_line = -1;
 
 	sdev->id = ida_alloc(&vfio_psim_ida, GFP_KERNEL);
 	if (sdev->id < 0) {
@@ -513,11 +539,17 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 	if (ret)
 		goto err_irqs;
 
+	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF)) {
+		ret = vfio_psim_of_add(sdev);
+		if (ret)
+			goto err_reset;
+	}
+
 	pdev = vfio_psim_dev_register(sdev);
 	if (IS_ERR(pdev)) {
 		ret = PTR_ERR(pdev);
 		pr_err("%s: cannot register %s: %d\n", cfg->name, sdev->dev_name, ret);
-		goto err_reset;
+		goto err_of;
 	}
 	if (!pdev->dev.iommu_group) {
 		dev_err(&pdev->dev, "the simulated IOMMU did not take it (see above)\n");
@@ -532,6 +564,9 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 
 err_unregister:
 	platform_device_unregister(pdev);
+err_of:
+	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF))
+		vfio_psim_of_remove(sdev);
 err_reset:
 	vfio_psim_reset_put(sdev);
 err_irqs:
@@ -564,6 +599,9 @@ void vfio_psim_dev_destroy(struct vfio_psim_dev *sdev)
 	cancel_delayed_work_sync(&sdev->poll);
 	debugfs_remove_recursive(sdev->debugfs);
 	platform_device_put(sdev->pdev);
+	/* Its reset line is free: vfio-platform let it go at unbind. */
+	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF))
+		vfio_psim_of_remove(sdev);
 	vfio_psim_reset_put(sdev);
 	vfio_psim_irq_fini(&sdev->irqs);
 	vfio_psim_dev_free_regions(sdev);
@@ -613,7 +651,7 @@ static struct platform_driver vfio_psim_host_driver = {
 };
 
 /**
- * vfio_psim_dev_init() - register the host driver
+ * vfio_psim_dev_init() - register the host driver and the reset controller
  *
  * Return: 0 or a negative errno.
  */
@@ -622,20 +660,34 @@ int vfio_psim_dev_init(void)
 	int ret;
 
 	vfio_psim_devices_dir = debugfs_create_dir("devices", vfio_psim_debugfs);
+	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF)) {
+		ret = vfio_psim_of_init();
+		if (ret)
+			goto err_debugfs;
+	}
 	ret = platform_driver_register(&vfio_psim_host_driver);
 	if (ret)
-		debugfs_remove(vfio_psim_devices_dir);
+		goto err_of;
+	return 0;
+
+err_of:
+	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF))
+		vfio_psim_of_exit();
+err_debugfs:
+	debugfs_remove(vfio_psim_devices_dir);
 	return ret;
 }
 
 /**
- * vfio_psim_dev_exit() - unregister the host driver
+ * vfio_psim_dev_exit() - unregister the host driver and the reset controller
  *
  * Every simulated device is gone by now.
  */
 void vfio_psim_dev_exit(void)
 {
 	platform_driver_unregister(&vfio_psim_host_driver);
+	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF))
+		vfio_psim_of_exit();
 	debugfs_remove(vfio_psim_devices_dir);
 	ida_destroy(&vfio_psim_ida);
 }

@@ -5,12 +5,14 @@
  * core.c owns the module, the MMIO window and the debugfs root; iommu.c the
  * software IOMMU; irq.c the interrupt controller of one device; dev.c the
  * simulated devices, their registers, reset and host driver; dma.c their DMA
- * engine; configfs.c the configfs tree that creates them.
+ * engine; of.c their device-tree nodes and the reset controller; configfs.c
+ * the configfs tree that creates them.
  */
 #ifndef VFIO_PLATFORM_SIM_H
 #define VFIO_PLATFORM_SIM_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/irq_work.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -21,8 +23,10 @@
 
 struct dentry;
 struct device;
+struct device_node;
 struct iommu_domain;
 struct irq_domain;
+struct of_changeset;
 struct fwnode_handle;
 struct platform_device;
 struct seq_file;
@@ -125,6 +129,10 @@ void vfio_psim_irq_show(struct seq_file *s, struct vfio_psim_irqs *irqs);
 
 /* dev.c */
 
+/* Where vfio-platform can take a simulated device's reset from. */
+#define VFIO_PSIM_RESET_HANDLER		BIT(0)	/* a handler for its compatible */
+#define VFIO_PSIM_RESET_CONTROLLER	BIT(1)	/* a line of the reset controller */
+
 /**
  * struct vfio_psim_region_config - how one MMIO region is made
  * @size: bytes of the region
@@ -144,7 +152,7 @@ struct vfio_psim_region_config {
  * @group: name of the IOMMU group it shares with devices of the same group
  *	name; NULL or empty for a group of its own
  * @compatible: its compatible string
- * @reset: whether vfio-platform can reset it
+ * @reset: VFIO_PSIM_RESET_* sources vfio-platform can reset it through
  * @num_regions: entries used in @regions
  * @regions: its MMIO regions, in resource order
  * @num_irqs: number of interrupt lines
@@ -154,7 +162,7 @@ struct vfio_psim_dev_config {
 	const char *name;
 	const char *group;
 	const char *compatible;
-	bool reset;
+	unsigned int reset;
 	unsigned int num_regions;
 	struct vfio_psim_region_config regions[VFIO_PSIM_MAX_REGIONS];
 	unsigned int num_irqs;
@@ -184,13 +192,16 @@ struct vfio_psim_region {
  * @dev_name: name of @pdev, kept for after @pdev is gone
  * @group: see &struct vfio_psim_dev_config
  * @compatible: see &struct vfio_psim_dev_config
- * @reset_supported: see &struct vfio_psim_dev_config
+ * @reset_sources: @reset of &struct vfio_psim_dev_config
  * @num_regions: entries used in @regions
  * @regions: its MMIO regions
  * @regs: the registers, at the start of region 0
  * @iommu: what the IOMMU knows of it
  * @irqs: its interrupt lines
  * @reset: the vendor reset handler registration it uses, or NULL
+ * @of_node: its device-tree node, or NULL (see of.c)
+ * @of_changeset: what added @of_node to the live tree
+ * @reset_line: its line of the reset controller, or -1
  * @debugfs: its debugfs directory
  * @bounce: the DMA engine's buffer, one page
  * @poll: polls the registers for doorbells
@@ -203,6 +214,9 @@ struct vfio_psim_region {
  * @fault_status: FAULT_STATUS
  * @fault_iova: FAULT_IOVA
  * @resets: resets since the device was created
+ * @line_asserts: assert operations on @reset_line
+ * @line_deasserts: deassert operations on @reset_line
+ * @line_resets: reset (pulse) operations on @reset_line
  */
 struct vfio_psim_dev {
 	struct platform_device *pdev;
@@ -210,13 +224,16 @@ struct vfio_psim_dev {
 	char dev_name[32];
 	char *group;
 	char *compatible;
-	bool reset_supported;
+	unsigned int reset_sources;
 	unsigned int num_regions;
 	struct vfio_psim_region regions[VFIO_PSIM_MAX_REGIONS];
 	void __iomem *regs;
 	struct vfio_psim_iommu_dev iommu;
 	struct vfio_psim_irqs irqs;
 	struct vfio_psim_reset *reset;
+	struct device_node *of_node;
+	struct of_changeset *of_changeset;
+	int reset_line;
 	struct dentry *debugfs;
 	void *bounce;
 	struct delayed_work poll;
@@ -234,13 +251,27 @@ struct vfio_psim_dev {
 	u32 fault_status;
 	u64 fault_iova;
 	u64 resets;
+	u64 line_asserts;
+	u64 line_deasserts;
+	u64 line_resets;
 };
 
 struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cfg);
 void vfio_psim_dev_destroy(struct vfio_psim_dev *sdev);
 struct vfio_psim_dev *vfio_psim_dev_from_device(struct device *dev);
+void vfio_psim_dev_reset(struct vfio_psim_dev *sdev);
 int vfio_psim_dev_init(void);
 void vfio_psim_dev_exit(void);
+
+/*
+ * of.c, built with CONFIG_VFIO_PLATFORM_SIM_OF only: callers test
+ * IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF) first, so that without it the calls
+ * are compiled out rather than stubbed.
+ */
+int vfio_psim_of_init(void);
+void vfio_psim_of_exit(void);
+int vfio_psim_of_add(struct vfio_psim_dev *sdev);
+void vfio_psim_of_remove(struct vfio_psim_dev *sdev);
 
 /* dma.c */
 u32 vfio_psim_dma_run(struct vfio_psim_dev *sdev, u32 cmd);
