@@ -8,6 +8,7 @@
  * else as vfio-platform-bind in $PATH. Each test keeps the tool's records in
  * a directory of its own.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -186,24 +187,26 @@ static bool recorded(const char *state, const char *dev)
 /* A platform device that the IOMMU does not translate for, or NULL. */
 static const char *device_without_group(char *name, size_t size)
 {
-	static const char * const candidates[] = {
-		"serial8250", "pcspkr", "rtc_cmos", "alarmtimer.0.auto",
-	};
-	char path[256];
-	unsigned int i;
+	const char *bus = "/sys/bus/platform/devices";
+	const char *found = NULL;
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
 
-	for (i = 0; i < ARRAY_SIZE(candidates); i++) {
-		snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s", candidates[i]);
-		if (!vp_exists(path))
+	dir = opendir(bus);
+	if (!dir)
+		return NULL;
+	while (!found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.' || !strncmp(de->d_name, "vfio-platform-sim", 17))
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/iommu_group",
-			 candidates[i]);
+		snprintf(path, sizeof(path), "%s/%s/iommu_group", bus, de->d_name);
 		if (vp_exists(path))
 			continue;
-		snprintf(name, size, "%s", candidates[i]);
-		return name;
+		snprintf(name, size, "%s", de->d_name);
+		found = name;
 	}
-	return NULL;
+	closedir(dir);
+	return found;
 }
 
 TEST_F_TIMEOUT(bind_tool, bind_prints_the_group_node_and_remembers_the_driver, TOOL_TIMEOUT_S)
@@ -502,21 +505,59 @@ TEST_F_TIMEOUT(bind_tool, status_and_list_show_bindable_devices, TOOL_TIMEOUT_S)
 	EXPECT_NE(NULL, strstr(row, " no"));
 }
 
-/* A host driver's node open in a process: serial8250's ttyS0, when present. */
-TEST_F_TIMEOUT(bind_tool, bind_tool_status_sees_open_nodes_of_a_host_driver, TOOL_TIMEOUT_S)
+/*
+ * A device bound to a host driver and one of its /dev nodes: a port that
+ * serial8250 itself owns (with ACPI, the firmware-described ports belong to PNP
+ * devices; the legacy ones stay there), else a platform or AMBA RTC.
+ */
+static bool host_driver_node(char *dev, size_t dsize, char *node, size_t nsize)
 {
 	const char *owner = "/sys/devices/platform/serial8250/";
-	char sys[PATH_MAX];
+	char class[64], sys[PATH_MAX], bus[PATH_MAX];
+	const char *base;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(class, sizeof(class), "/sys/class/tty/ttyS%u", i);
+		snprintf(node, nsize, "/dev/ttyS%u", i);
+		if (realpath(class, sys) && !strncmp(sys, owner, strlen(owner)) &&
+		    vp_exists(node)) {
+			snprintf(dev, dsize, "serial8250");
+			return true;
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		snprintf(class, sizeof(class), "/sys/class/rtc/rtc%u/device", i);
+		snprintf(node, nsize, "/dev/rtc%u", i);
+		if (!realpath(class, sys) || !vp_exists(node))
+			continue;
+		snprintf(class, sizeof(class), "/sys/class/rtc/rtc%u/device/subsystem", i);
+		if (!realpath(class, bus))
+			continue;
+		base = strrchr(bus, '/') + 1;
+		if (strcmp(base, "platform") && strcmp(base, "amba"))
+			continue;
+		snprintf(dev, dsize, "%s", strrchr(sys, '/') + 1);
+		return true;
+	}
+	return false;
+}
+
+/* A host driver's node open in a process. */
+TEST_F_TIMEOUT(bind_tool, bind_tool_status_sees_open_nodes_of_a_host_driver, TOOL_TIMEOUT_S)
+{
+	char dev[64], node[32];
 	int fd;
 
-	if (!realpath("/sys/class/tty/ttyS0", sys) ||
-	    strncmp(sys, owner, strlen(owner)) || !vp_exists("/dev/ttyS0"))
-		SKIP(return, "no serial8250 with a ttyS0 here");
-	ASSERT_EQ(TOOL_OK, TOOL("status serial8250"));
+	if (!host_driver_node(dev, sizeof(dev), node, sizeof(node)))
+		SKIP(return, "no serial8250 port or platform RTC here");
+	ASSERT_EQ(TOOL_OK, TOOL("status %s", dev));
 	EXPECT_EQ(NULL, strstr(self->out, " yes"));
-	fd = open("/dev/ttyS0", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	fd = open(node, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(node, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(TOOL_OK, TOOL("status serial8250"));
+	EXPECT_EQ(TOOL_OK, TOOL("status %s", dev));
 	EXPECT_NE(NULL, strstr(self->out, " yes"));
 	close(fd);
 }
