@@ -19,6 +19,7 @@ packages=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio rsync dwarves python3
 	ccache sparse shellcheck
 	qemu-system-x86 qemu-system-data
+	acpica-tools
 )
 case $arch in
 arm64|aarch64)
