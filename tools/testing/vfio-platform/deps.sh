@@ -19,6 +19,7 @@ packages=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio rsync dwarves python3
 	ccache sparse shellcheck
 	qemu-system-x86 qemu-system-data
+	qemu-system-arm device-tree-compiler
 	acpica-tools
 )
 case $arch in
