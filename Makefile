@@ -6,12 +6,15 @@
 # Not kbuild's Makefile: kbuild runs on the prepared tree in build/linux.
 
 ARCH ?= x86_64
+# The interrupt controller of an arm64 guest: 3 (GICv3 with an ITS) or 2.
+GIC ?= 3
 S := tools/testing/vfio-platform
 
 # `make vm CMD=...`, `make vmtests T=...` and `make kunit K=...` hand these to the scripts.
 export CMD T K
 
-.PHONY: all deps tree kernel selftests demo vm check static kunit vmtests clean help
+.PHONY: all deps tree kernel selftests demo vm check check-arm64 static kunit vmtests \
+	clean help
 
 all: demo
 
@@ -36,10 +39,16 @@ endif
 
 vm: kernel
 	@test -n "$$CMD" || { echo "usage: make vm CMD='shell command'"; exit 2; }
-	@bash $(S)/vm-run.sh --arch $(ARCH) -- "$$CMD"
+	@bash $(S)/vm-run.sh --arch $(ARCH) --gic $(GIC) -- "$$CMD"
 
-check: deps
+# Every lane needs the arm64 cross toolchain and QEMU as well.
+check:
+	@bash $(S)/deps.sh arm64
 	@bash $(S)/check.sh
+
+check-arm64:
+	@bash $(S)/deps.sh arm64
+	@bash $(S)/check.sh --arm64
 
 static: kernel
 	@bash $(S)/static-check.sh --arch $(ARCH)
@@ -48,7 +57,7 @@ kunit: tree
 	@bash $(S)/kunit.sh $$K
 
 vmtests: selftests
-	@bash $(S)/selftests.sh --arch $(ARCH) run $$T
+	@bash $(S)/selftests.sh --arch $(ARCH) --gic $(GIC) run $$T
 
 clean:
 	rm -rf build
@@ -56,7 +65,9 @@ clean:
 help:
 	@echo 'make                 build kernel, modules, selftests; run the demo in the VM'
 	@echo 'make check           all test lanes; last line: N passed, M failed'
-	@echo 'make ARCH=arm64      cross-build the arm64 kernel and modules'
+	@echo 'make check-arm64     the arm64 lanes alone (GICv3, then GICv2)'
+	@echo 'make ARCH=arm64      cross-build the arm64 kernel, modules and selftests'
+	@echo 'make vmtests ARCH=arm64 [GIC=2] [T=...]  VM selftests in the arm64 VM'
 	@echo 'make vm CMD=...      run a shell command as root in the test VM'
 	@echo 'make static          checkpatch, kernel-doc, sparse, W=1, shellcheck'
 	@echo 'make kunit [K=glob]  KUnit suites (kunit.py, x86_64)'

@@ -6,18 +6,35 @@
 #
 #   N passed, M failed[, K skipped]
 #
+#   check.sh [--arm64]
+#
 # Lanes: static (checkpatch, kernel-doc, sparse, W=1, shellcheck), kunit (kunit.py on
-# x86_64) and vmtests-x86_64 (kselftest programs in the test VM). A lane that cannot run
-# (its build fails, it records no result) counts as one failure. The exit status is
-# non-zero when anything failed.
+# x86_64), vmtests-x86_64 (kselftest programs in the test VM), then the arm64 lanes:
+# static-arm64 (the static lane on the arm64 build), vmtests-arm64 (every program in an
+# arm64 virt VM with a GICv3 and an ITS, including
+# vfio_amba_test on QEMU's PL031 and PL061) and vmtests-arm64-gicv2 (on a GICv2, which
+# has no ITS, only QEMU's GICv2m frame for PCI: the programs whose results depend on the
+# interrupt controller, that is the container, the MSI rule, interrupts and the
+# PrimeCells). --arm64 runs the arm64 lanes alone. A lane that cannot run (its build
+# fails, it records no result) counts as one failure. The exit status is non-zero when
+# anything failed.
 
 set -uo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 arch=x86_64
+x86=1
+if [ "${1:-}" = --arm64 ]; then
+	x86=0
+fi
 results=$VP_BUILD/results
-rm -rf "$results"
+# --arm64 forgets only the results it will make again.
+if [ $x86 -eq 1 ]; then
+	rm -rf "$results"
+else
+	rm -f "$results"/static-arm64 "$results"/vmtests-arm64 "$results"/vmtests-arm64-gicv2
+fi
 mkdir -p "$results"
 
 # lane NAME COMMAND...: run one lane, timing it; a lane without a result counts as failed.
@@ -38,35 +55,61 @@ lane()
 	echo "check: lane $name finished in $((SECONDS - start)) s"
 }
 
-build_ok=1
-start=$SECONDS
-if ! bash "$VP_SCRIPTS/prepare-tree.sh" || ! bash "$VP_SCRIPTS/kbuild.sh" "$arch" ||
-   ! bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" build; then
-	echo "check: the $arch build failed"
-	build_ok=0
-fi
-echo "check: $arch build finished in $((SECONDS - start)) s"
+# build ARCH: the kernel, modules and selftests of one architecture, timed.
+build()
+{
+	local start=$SECONDS status=0
 
-if [ $build_ok -eq 1 ]; then
-	lane static bash "$VP_SCRIPTS/static-check.sh" --arch "$arch"
+	if ! bash "$VP_SCRIPTS/kbuild.sh" "$1" ||
+	   ! bash "$VP_SCRIPTS/selftests.sh" --arch "$1" build; then
+		echo "check: the $1 build failed"
+		status=1
+	fi
+	echo "check: $1 build finished in $((SECONDS - start)) s"
+	return $status
+}
+
+tree_ok=1
+if ! bash "$VP_SCRIPTS/prepare-tree.sh"; then
+	echo "check: preparing the kernel tree failed"
+	tree_ok=0
 fi
-lane kunit bash "$VP_SCRIPTS/kunit.sh"
-if [ $build_ok -eq 1 ]; then
-	lane "vmtests-$arch" bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run
+
+lanes=()
+if [ $x86 -eq 1 ]; then
+	lanes+=(static kunit "vmtests-$arch")
+	build_ok=0
+	[ $tree_ok -eq 1 ] && build "$arch" && build_ok=1
+	if [ $build_ok -eq 1 ]; then
+		lane static bash "$VP_SCRIPTS/static-check.sh" --arch "$arch"
+	fi
+	lane kunit bash "$VP_SCRIPTS/kunit.sh"
+	if [ $build_ok -eq 1 ]; then
+		lane "vmtests-$arch" bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run
+	fi
+fi
+
+# A failed arm64 build leaves every arm64 lane without a result: one failure each.
+lanes+=(static-arm64 vmtests-arm64 vmtests-arm64-gicv2)
+if [ $tree_ok -eq 1 ] && build arm64; then
+	lane static-arm64 bash "$VP_SCRIPTS/static-check.sh" --arch arm64
+	lane vmtests-arm64 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 run
+	lane vmtests-arm64-gicv2 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 --gic 2 run \
+		--only vfio_container_test,vfio_platform_msi_test,vfio_platform_irq_test,vfio_amba_test
 fi
 
 echo
 pass=0
 fail=0
 skip=0
-for name in static kunit "vmtests-$arch"; do
+for name in "${lanes[@]}"; do
 	if [ -f "$results/$name" ]; then
 		read -r p f s <"$results/$name"
 	else
 		p=0 f=1 s=0
 		echo "check: lane $name did not run"
 	fi
-	printf 'check: %-16s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
+	printf 'check: %-20s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
 	pass=$((pass + p))
 	fail=$((fail + f))
 	skip=$((skip + s))

@@ -10,6 +10,12 @@
 # run directory (virtio-9p tag "vmout", the only way out: /dev/console is lost when
 # DEBUG_TEST_DRIVER_REMOVE re-probes the serial port), then changes root.
 #
+# An arm64 guest cannot run the host's programs: it boots from the initramfs of
+# initramfs.sh, where this script is /init. There it lays busybox's applets out,
+# mounts the kernel filesystems and the run directory, then the host directories
+# listed in the run directory's "mounts" file (the checkout) at the same paths, and
+# goes on to stage 2 without changing root.
+#
 # Stage 2 links our modules into place, runs the command, scans for leaks and reports
 # the command's status through the run directory before rebooting, which ends QEMU.
 
@@ -42,6 +48,34 @@ stage1()
 	echo "guest-init: cannot change root" >&2
 	echo 1 >"$root$out/status"
 	echo b >/proc/sysrq-trigger
+}
+
+# Every host directory the guest sees, read-only: lines "TAG PATH" in $out/mounts.
+initramfs()
+{
+	local tag dir
+
+	/bin/busybox --install -s
+	export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mount -t devtmpfs devtmpfs /dev
+	mount -t tmpfs -o mode=0755 run /run
+	mkdir -p "$out"
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout "$out"
+	exec </dev/null >>"$out/init.log" 2>&1
+
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs shm /dev/shm
+	mount -t debugfs debugfs /sys/kernel/debug
+	mount -t configfs configfs /sys/kernel/config
+	while read -r tag dir; do
+		mkdir -p "$dir"
+		mount -t 9p -o "trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro" \
+			"$tag" "$dir" || echo "guest-init: cannot mount $tag on $dir" >&2
+	done <"$out/mounts"
+	stage2
 }
 
 stage2()
@@ -77,6 +111,10 @@ stage2()
 	echo b >/proc/sysrq-trigger
 }
 
+if [ "$0" = /init ]; then
+	initramfs
+	exit
+fi
 case ${1:-} in
 stage2) stage2 ;;
 *) stage1 ;;

@@ -5,8 +5,11 @@
 # tools/testing/selftests/vfio_platform on the host, run them inside the test VM
 # (vm-run.sh) and count their TAP results.
 #
-#   selftests.sh [--arch ARCH] build
-#   selftests.sh [--arch ARCH] run [PROGRAM [HARNESS ARGS...]]
+#   selftests.sh [--arch ARCH] [--gic 2|3] build
+#   selftests.sh [--arch ARCH] [--gic 2|3] run [PROGRAM [HARNESS ARGS...]]
+#
+# The lane is vmtests-ARCH. An arm64 guest has a GICv3 with an ITS, or with --gic 2 a
+# GICv2, in lane vmtests-arm64-gicv2.
 #
 # A test counts as failed when it reports "not ok", when its program exits non-zero
 # without reporting a failure (a crash), when it reports fewer results than its plan,
@@ -18,11 +21,20 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 arch=x86_64
-if [ "${1:-}" = --arch ]; then
-	arch=$2
-	shift 2
-fi
+gic=3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arch=$2; shift 2 ;;
+	--gic) gic=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 vp_arch_setup "$arch"
+lane=vmtests-$VP_ARCH
+if [ "$gic" = 2 ]; then
+	[ "$VP_ARCH" = arm64 ] || vp_die "--gic 2 is for arm64 guests"
+	lane=$lane-gicv2
+fi
 suite=vfio_platform
 out=$VP_OBJ/selftests/$suite
 tools=$VP_OBJ/tools/vfio
@@ -50,7 +62,7 @@ build()
 # Count the TAP results of the programs in a run's output, one summary line each.
 count()
 {
-	awk -v lane="vmtests-$VP_ARCH" '
+	awk -v lane="$lane" '
 	function finish(status) {
 		if (prog == "")
 			return
@@ -87,33 +99,33 @@ count()
 
 run()
 {
-	local log=$VP_BUILD/results/vmtests-$VP_ARCH.log status=0 pass=0 fail=0 skip=0 tmp
+	local log=$VP_BUILD/results/$lane.log status=0 pass=0 fail=0 skip=0 tmp
 
 	build
 	mkdir -p "$VP_BUILD/results"
-	vp_log "running selftests in the $VP_ARCH VM"
+	vp_log "running selftests in the $VP_ARCH VM ($lane)"
 	# Each run counts its own output, even when another run shares the checkout.
 	tmp=$(mktemp "$VP_BUILD/results/.vmtests.XXXXXX")
 	# The lane's programs are bounded one by one (run-selftests.sh); this bounds the VM.
-	"$VP_SCRIPTS/vm-run.sh" --arch "$VP_ARCH" --timeout 3600 -- \
+	"$VP_SCRIPTS/vm-run.sh" --arch "$VP_ARCH" --gic "$gic" --timeout 3600 -- \
 		"$VP_SCRIPTS/run-selftests.sh" "$out" "$@" | tee "$tmp" || status=$?
 	read -r pass fail skip < <(count <"$tmp" 2>&1 >/dev/null) || true
 	count <"$tmp" 2>/dev/null
 	mv "$tmp" "$log"
 	if [ "$status" -ne 0 ]; then
-		echo "vmtests-$VP_ARCH: the VM run failed (status $status)"
+		echo "$lane: the VM run failed (status $status)"
 		fail=$((${fail:-0} + 1))
 	fi
 	if [ $((${pass:-0} + ${fail:-0} + ${skip:-0})) -eq 0 ]; then
-		echo "vmtests-$VP_ARCH: no test ran"
+		echo "$lane: no test ran"
 		fail=1
 	fi
-	vp_result "vmtests-$VP_ARCH" "${pass:-0}" "${fail:-0}" "${skip:-0}"
+	vp_result "$lane" "${pass:-0}" "${fail:-0}" "${skip:-0}"
 	[ "${fail:-0}" -eq 0 ]
 }
 
 case ${1:-} in
 build) build ;;
 run) shift; run "$@" ;;
-*) sed -n '7,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '8,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -12,7 +12,8 @@
 #    patches;
 #  - shellcheck on our scripts.
 #
-# Each tool's verdict on one file counts as one test in the summary. Needs a configured
+# Each tool's verdict on one file counts as one test in the summary, recorded as lane
+# "static" for x86_64 and "static-ARCH" for another architecture. Needs a configured
 # tree: run after the kernel build.
 
 set -euo pipefail
@@ -121,6 +122,8 @@ for f in "${scripts[@]}"; do
 	verdict shellcheck "$f"
 done
 
-echo "static: $pass passed, $fail failed"
-vp_result static "$pass" "$fail" 0
+lane=static
+[ "$arch" = x86_64 ] || lane=static-$arch
+echo "$lane: $pass passed, $fail failed"
+vp_result "$lane" "$pass" "$fail" 0
 [ "$fail" -eq 0 ]

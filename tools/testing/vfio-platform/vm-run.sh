@@ -3,13 +3,18 @@
 #
 # vm-run.sh - run one shell command as root inside a test VM booted from our kernel.
 #
-#   vm-run.sh [--arch ARCH] [--timeout SECONDS] [--append 'KERNEL ARGS'] [--] CMD...
+#   vm-run.sh [--arch ARCH] [--gic 2|3] [--timeout SECONDS] [--append 'KERNEL ARGS']
+#             [--] CMD...
 #
 # The guest boots build/<arch>'s kernel under QEMU (TCG: KVM is not usable on our
-# machines) with the host's root filesystem shared read-only over virtio-9p, tmpfs on
-# /tmp, /run and /var/tmp, our freshly built modules loadable with modprobe, debugfs and
-# configfs mounted. CMD runs in the directory vm-run.sh was started from; its output
-# is shown as it runs. The exit status is CMD's, unless:
+# machines) with our freshly built modules loadable with modprobe, debugfs and configfs
+# mounted. An x86_64 guest (q35) sees the host's root filesystem read-only over
+# virtio-9p, with a writable overlay. An arm64 guest (virt, GICv3 with an ITS, or
+# GICv2 with --gic 2) runs busybox and bash from an initramfs (initramfs.sh) and sees
+# the checkout read-only over virtio-9p at its host path; QEMU's PL031 and PL061 are
+# claimed by the simulated IOMMU (vfio_platform_sim.claim=). CMD runs in the directory
+# vm-run.sh was started from; its output is shown as it runs. The exit status is CMD's,
+# unless:
 #
 #  - the kernel log shows a splat (BUG, WARNING, Oops, panic, KASAN, UBSAN, lockdep,
 #    hung task, RCU stall, kmemleak report: kmemleak is scanned after CMD): status 1;
@@ -25,18 +30,20 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 arch=x86_64
+gic=3
 timeout=900
 append=()
 
 usage()
 {
-	sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,30p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
+	--gic) gic=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--append) read -ra extra <<<"$2"; append+=("${extra[@]}"); shift 2 ;;
 	-h|--help) usage 0 ;;
@@ -47,6 +54,10 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage 2
 vp_arch_setup "$arch"
+case $gic in
+2|3) ;;
+*) echo "vm-run: --gic takes 2 or 3" >&2; usage 2 ;;
+esac
 
 kernel=$VP_OBJ/$VP_IMAGE
 if [ ! -f "$kernel" ] || [ ! -f "$VP_OBJ/kernelrelease" ]; then
@@ -79,30 +90,55 @@ cat "$VP_OBJ/kernelrelease" >"$run/kernelrelease"
 echo "$VP_OBJ/modroot" >"$run/modroot"
 : >"$run/output"
 
-# Guest RAM at 0x60000000 is reserved (not System RAM) for the simulator's MMIO.
-cmdline=(
-	"root=/dev/root" rootfstype=9p ro
-	"rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
-	"init=$VP_SCRIPTS/guest-init.sh"
-	panic=-1 oops=panic
-	"memmap=64M\$0x60000000"
-	vfio_platform_sim.mmio_base=0x60000000
-	vfio_platform_sim.mmio_size=0x4000000
-	"${append[@]}"
-)
+# The simulator's MMIO window: 64 MiB of guest RAM the kernel leaves alone, so that
+# it is not System RAM.
+cmdline=(panic=-1 oops=panic vfio_platform_sim.mmio_size=0x4000000)
 
+# shellcheck disable=SC2054 # commas belong to the arguments
 case $VP_ARCH in
 x86_64)
 	qemu=(qemu-system-x86_64 -machine q35 -cpu max)
-	# shellcheck disable=SC2054 # commas belong to the arguments
-	cmdline+=(console=ttyS0 earlyprintk=serial,ttyS0 keep_bootcon)
+	cmdline+=(
+		"root=/dev/root" rootfstype=9p ro
+		"rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+		"init=$VP_SCRIPTS/guest-init.sh"
+		"memmap=64M\$0x60000000" vfio_platform_sim.mmio_base=0x60000000
+		console=ttyS0 earlyprintk=serial,ttyS0 keep_bootcon
+	)
+	qemu+=(
+		-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
+		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	)
 	;;
-*)
-	# The host's root filesystem holds x86_64 programs: an arm64 guest needs an
-	# initramfs of its own, which the arm64 lane brings.
-	vp_die "the test VM runs x86_64 guests only"
+arm64)
+	# The virt machine's RAM starts at 1 GiB; arm64 has no memmap=, but mem= keeps
+	# the top 64 MiB of the 2 GiB out of the kernel's reach.
+	initrd=$(bash "$VP_SCRIPTS/initramfs.sh" "$VP_ARCH")
+	qemu=(qemu-system-aarch64 -machine "virt,gic-version=$gic" -cpu cortex-a57)
+	cmdline+=(
+		mem=1984M vfio_platform_sim.mmio_base=0xbc000000
+		vfio_platform_sim.claim=9010000.pl031,9030000.pl061
+		console=ttyAMA0
+	)
+	qemu+=(
+		-initrd "$initrd"
+		-fsdev "local,id=top,path=$VP_TOP,readonly=on,security_model=none"
+		-device virtio-9p-pci,fsdev=top,mount_tag=vptop
+	)
+	echo "vptop $VP_TOP" >"$run/mounts"
+	case $VP_BUILD/ in
+	"$VP_TOP"/*) ;;
+	*)
+		qemu+=(
+			-fsdev "local,id=build,path=$VP_BUILD,readonly=on,security_model=none"
+			-device virtio-9p-pci,fsdev=build,mount_tag=vpbuild
+		)
+		echo "vpbuild $VP_BUILD" >>"$run/mounts"
+		;;
+	esac
 	;;
 esac
+cmdline+=("${append[@]}")
 
 # shellcheck disable=SC2054
 qemu+=(
@@ -111,8 +147,6 @@ qemu+=(
 	-kernel "$kernel"
 	-append "${cmdline[*]}"
 	-serial "file:$run/console.log"
-	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
-	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	-fsdev "local,id=out,path=$run,security_model=none"
 	-device virtio-9p-pci,fsdev=out,mount_tag=vmout
 )
@@ -139,7 +173,7 @@ wait $tail_pid 2>/dev/null || true
 splat_re='BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|KASAN:|UBSAN:|general protection fault'
 splat_re+='|Unable to handle kernel|INFO: (possible|trying to register|task .* blocked|rcu)'
 splat_re+='|inconsistent lock state|suspicious RCU usage|soft lockup|hard LOCKUP'
-splat_re+='|new suspected memory leak|ODEBUG:|Call Trace:|Internal error:'
+splat_re+='|new suspected memory leak|ODEBUG:|Call [Tt]race:|Internal error:'
 
 if [ $status -eq 124 ]; then
 	echo "vm-run: guest did not finish within ${timeout}s: killed. End of its console:" >&2

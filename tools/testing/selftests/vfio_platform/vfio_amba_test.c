@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-amba on real PrimeCells: the PL031 RTC and the PL061 GPIO controller
+ * of QEMU's arm64 virt machine, moved from rtc-pl031 and gpio-pl061 to
+ * vfio-amba by tools/vfio/vfio-platform-bind, driven through a type1
+ * container, and given back.
+ *
+ * Neither device has an IOMMU of its own: the test VM loads vfio-platform-sim
+ * with claim=9010000.pl031,9030000.pl061 before the host drivers (vm-run.sh,
+ * run-selftests.sh), so both sit in IOMMU groups of the simulated IOMMU. On a
+ * machine without these devices every test is skipped. The groups have wired
+ * interrupts only and must attach with allow_unsafe_interrupts off.
+ *
+ * The bind tool is found through $VFIO_PLATFORM_BIND (run-selftests.sh sets
+ * it), else as vfio-platform-bind in $PATH.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/rtc.h>
+#include <linux/vfio.h>
+
+#include "../kselftest_harness.h"
+#include "vfio_platform_util.h"
+
+#define AMBA_DEVICES		"/sys/bus/amba/devices"
+#define VFIO_AMBA_DRIVER	"vfio-amba"
+
+/* The PrimeCell identification registers, one byte in each word. */
+#define PRIMECELL_PERIPH_ID	0xfe0
+#define PRIMECELL_CELL_ID	0xff0
+#define PRIMECELL_CELL_ID_VAL	0xb105f00d
+/* Part number, designer and revision; the AMBA bus matches on the first two. */
+#define PRIMECELL_ID_MASK	0x000fffff
+
+#define PL031_DEV		"9010000.pl031"
+#define PL031_DRIVER		"rtc-pl031"
+#define PL031_ID		0x00041031
+#define PL031_DR		0x00	/* counter, in seconds */
+#define PL031_MR		0x04	/* match: raises the alarm */
+#define PL031_IMSC		0x10	/* interrupt mask set */
+#define PL031_RIS		0x14	/* raw interrupt status */
+#define PL031_MIS		0x18	/* masked interrupt status */
+#define PL031_ICR		0x1c	/* interrupt clear */
+#define PL031_ALARM		0x1
+
+#define PL061_DEV		"9030000.pl061"
+#define PL061_DRIVER		"pl061_gpio"
+#define PL061_ID		0x00041061
+/* Interrupt event: a plain read/write register with no side effect. */
+#define PL061_IEV		0x40c
+
+/* The counter ticks once a second; the VM is slow. */
+#define ALARM_TIMEOUT_MS	5000
+#define QUIET_MS		1500
+
+struct amba {
+	const char *dev;
+	const char *tool;
+	char state[64];
+	struct vp_saved unsafe;
+	bool bound;
+	int group;
+	int container;
+	int device;
+	struct vfio_region_info region;
+	void *map;
+	int efd;
+};
+
+static const char *find_tool(void)
+{
+	const char *tool = getenv("VFIO_PLATFORM_BIND");
+
+	if (tool && *tool)
+		return access(tool, X_OK) ? NULL : tool;
+	if (system("command -v vfio-platform-bind >/dev/null 2>&1") == 0)
+		return "vfio-platform-bind";
+	return NULL;
+}
+
+/* Run the bind tool: 0, its exit status, or -1 when it did not exit. */
+static int amba_tool(struct amba *a, const char *cmd)
+{
+	char line[512];
+	int status;
+
+	snprintf(line, sizeof(line), "%s %s %s >&2", a->tool, cmd, a->dev);
+	status = system(line);
+	if (status < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int amba_driver(const char *dev, char *buf, size_t size)
+{
+	char path[256], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s/driver", dev);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		buf[0] = '\0';
+		return errno == ENOENT ? 0 : -errno;
+	}
+	link[n] = '\0';
+	snprintf(buf, size, "%s", basename(link));
+	return 0;
+}
+
+static int amba_group(const char *dev)
+{
+	char path[256], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s/iommu_group", dev);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	return atoi(basename(link));
+}
+
+static void amba_init(struct amba *a, const char *dev)
+{
+	memset(a, 0, sizeof(*a));
+	a->dev = dev;
+	a->group = -1;
+	a->container = -1;
+	a->device = -1;
+	a->efd = -1;
+}
+
+/* Close everything that keeps the device busy, so that it can be restored. */
+static void amba_close(struct amba *a)
+{
+	if (a->efd >= 0)
+		close(a->efd);
+	a->efd = -1;
+	if (a->map)
+		munmap(a->map, a->region.size);
+	a->map = NULL;
+	if (a->device >= 0)
+		close(a->device);
+	a->device = -1;
+	if (a->container >= 0)
+		close(a->container);
+	a->container = -1;
+	if (a->group >= 0)
+		close(a->group);
+	a->group = -1;
+}
+
+static void amba_teardown(struct amba *a)
+{
+	char cmd[128];
+
+	amba_close(a);
+	if (a->bound && amba_tool(a, "restore"))
+		fprintf(stderr, "# %s: restore failed\n", a->dev);
+	a->bound = false;
+	vp_restore(&a->unsafe);
+	if (a->state[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", a->state);
+		if (system(cmd))
+			fprintf(stderr, "# cannot remove %s\n", a->state);
+	}
+}
+
+/*
+ * The device leaves @host for vfio-amba and is opened through a type1v2
+ * container; region 0 is its registers.
+ */
+static void amba_setup(struct __test_metadata *_metadata, struct amba *a,
+		       const char *dev, const char *host)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	char path[256], drv[64];
+	int group;
+
+	amba_init(a, dev);
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s", dev);
+	if (!vp_exists(path))
+		SKIP(return, "no %s: not QEMU's arm64 virt machine", dev);
+	a->tool = find_tool();
+	if (!a->tool)
+		SKIP(return, "vfio-platform-bind not found: set VFIO_PLATFORM_BIND");
+
+	group = amba_group(dev);
+	ASSERT_LE(0, group)
+		TH_LOG("%s has no IOMMU group: load vfio-platform-sim with claim=%s first",
+		       dev, dev);
+	ASSERT_EQ(0, amba_driver(dev, drv, sizeof(drv)));
+	ASSERT_STREQ(host, drv) TH_LOG("%s is not on its host driver", dev);
+
+	snprintf(a->state, sizeof(a->state), "/tmp/vfio-amba-test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(a->state));
+	ASSERT_EQ(0, setenv("VFIO_PLATFORM_BIND_STATE", a->state, 1));
+	unsetenv("MODPROBE");
+	ASSERT_EQ(0, vp_save_and_set(&a->unsafe, TYPE1_UNSAFE_IRQS, "N"));
+
+	a->bound = true;
+	ASSERT_EQ(0, amba_tool(a, "bind"));
+	ASSERT_EQ(0, amba_driver(dev, drv, sizeof(drv)));
+	ASSERT_STREQ(VFIO_AMBA_DRIVER, drv);
+
+	a->group = vfio_group_open(group);
+	ASSERT_LE(0, a->group);
+	a->container = vfio_container_attach(a->group, VFIO_TYPE1v2_IOMMU);
+	ASSERT_LE(0, a->container);
+	a->device = vfio_device_get(a->group, dev);
+	ASSERT_LE(0, a->device);
+
+	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_AMBA);
+	ASSERT_LE(1, info.num_regions);
+	a->region.argsz = sizeof(a->region);
+	a->region.index = 0;
+	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_REGION_INFO, &a->region));
+	ASSERT_LE(PAGE, a->region.size);
+	EXPECT_TRUE(a->region.flags & VFIO_REGION_INFO_FLAG_READ);
+	EXPECT_TRUE(a->region.flags & VFIO_REGION_INFO_FLAG_WRITE);
+}
+
+static __u32 reg_pread(struct amba *a, unsigned int off)
+{
+	__u32 val = 0;
+
+	if (pread(a->device, &val, sizeof(val), a->region.offset + off) !=
+	    sizeof(val)) {
+		fprintf(stderr, "# read at %#x: %s\n", off, strerror(errno));
+		return ~0U;
+	}
+	return val;
+}
+
+static int reg_pwrite(struct amba *a, unsigned int off, __u32 val)
+{
+	if (pwrite(a->device, &val, sizeof(val), a->region.offset + off) !=
+	    sizeof(val))
+		return -errno;
+	return 0;
+}
+
+static int amba_map(struct amba *a)
+{
+	if (!(a->region.flags & VFIO_REGION_INFO_FLAG_MMAP))
+		return -EINVAL;
+	a->map = mmap(NULL, a->region.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      a->device, a->region.offset);
+	if (a->map == MAP_FAILED) {
+		a->map = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static __u32 reg_mmio(struct amba *a, unsigned int off)
+{
+	return mmio_read32((__u8 *)a->map + off);
+}
+
+/* Four identification registers, low byte first. */
+static __u32 primecell_id(struct amba *a, unsigned int base, bool mapped)
+{
+	__u32 id = 0, val;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		val = mapped ? reg_mmio(a, base + 4 * i) : reg_pread(a, base + 4 * i);
+		id |= (val & 0xff) << (8 * i);
+	}
+	return id;
+}
+
+/* Both IDs as the bus matches them, and the peripheral ID as the bus read it. */
+static void check_ids(struct __test_metadata *_metadata, struct amba *a,
+		      __u32 want, bool mapped)
+{
+	unsigned long sysfs_id;
+	char path[256], buf[32];
+	__u32 periph;
+
+	/* Eight hex digits, without 0x. */
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s/id", a->dev);
+	ASSERT_LT(0, vp_read(path, buf, sizeof(buf)));
+	sysfs_id = strtoul(buf, NULL, 16);
+	periph = primecell_id(a, PRIMECELL_PERIPH_ID, mapped);
+	EXPECT_EQ(want, periph & PRIMECELL_ID_MASK)
+		TH_LOG("peripheral ID %#x", periph);
+	EXPECT_EQ(sysfs_id, periph);
+	EXPECT_EQ(PRIMECELL_CELL_ID_VAL, primecell_id(a, PRIMECELL_CELL_ID, mapped));
+}
+
+/* The first entry of @dir whose name starts with @prefix, into @buf. */
+static int find_entry(const char *dir, const char *prefix, char *buf,
+		      size_t size)
+{
+	struct dirent *e;
+	int ret = -ENOENT;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+			snprintf(buf, size, "%s", e->d_name);
+			ret = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+/* After restore the host driver is back and its device works again. */
+static void check_restored(struct __test_metadata *_metadata, struct amba *a,
+			   const char *host)
+{
+	char drv[64];
+
+	amba_close(a);
+	ASSERT_EQ(0, amba_tool(a, "restore"));
+	a->bound = false;
+	ASSERT_EQ(0, amba_driver(a->dev, drv, sizeof(drv)));
+	EXPECT_STREQ(host, drv);
+}
+
+FIXTURE(pl031) {
+	struct amba a;
+};
+
+FIXTURE_SETUP(pl031)
+{
+	amba_setup(_metadata, &self->a, PL031_DEV, PL031_DRIVER);
+}
+
+FIXTURE_TEARDOWN(pl031)
+{
+	struct amba *a = &self->a;
+
+	/* Leave no alarm armed for the host driver. */
+	if (a->device >= 0) {
+		reg_pwrite(a, PL031_IMSC, 0);
+		reg_pwrite(a, PL031_ICR, PL031_ALARM);
+	}
+	amba_teardown(a);
+}
+
+TEST_F(pl031, ids_read_through_read_match)
+{
+	check_ids(_metadata, &self->a, PL031_ID, false);
+}
+
+TEST_F(pl031, ids_read_through_mmap_match)
+{
+	ASSERT_EQ(0, amba_map(&self->a));
+	check_ids(_metadata, &self->a, PL031_ID, true);
+}
+
+TEST_F(pl031, counter_advances)
+{
+	__u32 start = reg_pread(&self->a, PL031_DR);
+
+	sleep(2);
+	EXPECT_LT(start, reg_pread(&self->a, PL031_DR));
+}
+
+/*
+ * The match raises a level interrupt, which VFIO masks as it signals it: one
+ * event while the line stays high. Cleared at the device and unmasked, the
+ * line is low and no second event comes.
+ */
+TEST_F(pl031, alarm_interrupt_is_automasked_until_cleared)
+{
+	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = 0 };
+	struct amba *a = &self->a;
+
+	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
+	ASSERT_EQ(1, irq.count);
+	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_EVENTFD);
+	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_MASKABLE);
+	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_AUTOMASKED);
+
+	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, a->efd);
+	ASSERT_EQ(0, vfio_irq_eventfd(a->device, 0, VFIO_IRQ_SET_ACTION_TRIGGER,
+				      a->efd));
+
+	ASSERT_EQ(0, reg_pwrite(a, PL031_IMSC, 0));
+	ASSERT_EQ(0, reg_pwrite(a, PL031_ICR, PL031_ALARM));
+	ASSERT_EQ(0, reg_pwrite(a, PL031_IMSC, PL031_ALARM));
+	ASSERT_EQ(0, reg_pwrite(a, PL031_MR, reg_pread(a, PL031_DR) + 2));
+
+	ASSERT_EQ(1, efd_wait(a->efd, ALARM_TIMEOUT_MS));
+	EXPECT_EQ(PL031_ALARM, reg_pread(a, PL031_RIS) & PL031_ALARM);
+	EXPECT_EQ(PL031_ALARM, reg_pread(a, PL031_MIS) & PL031_ALARM);
+	/* Still asserted, but masked. */
+	EXPECT_EQ(0, efd_wait(a->efd, QUIET_MS / 3));
+
+	ASSERT_EQ(0, reg_pwrite(a, PL031_ICR, PL031_ALARM));
+	EXPECT_EQ(0, reg_pread(a, PL031_RIS) & PL031_ALARM);
+	ASSERT_EQ(0, vfio_irq_none(a->device, 0, VFIO_IRQ_SET_ACTION_UNMASK, 1));
+	EXPECT_EQ(0, efd_wait(a->efd, QUIET_MS));
+
+	ASSERT_EQ(0, reg_pwrite(a, PL031_IMSC, 0));
+	ASSERT_EQ(0, vfio_irq_none(a->device, 0, VFIO_IRQ_SET_ACTION_TRIGGER, 0));
+}
+
+TEST_F(pl031, rtc_pl031_returns_after_restore)
+{
+	struct rtc_time tm = { 0 };
+	char path[PATH_MAX], rtc[NAME_MAX + 1];
+	int fd;
+
+	check_restored(_metadata, &self->a, PL031_DRIVER);
+
+	/* The RTC the driver registered again: rtc0 on the virt machine. */
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s/rtc", PL031_DEV);
+	ASSERT_EQ(0, find_entry(path, "rtc", rtc, sizeof(rtc)));
+	snprintf(path, sizeof(path), "/dev/%s", rtc);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("open %s: %s", path, strerror(errno));
+	EXPECT_EQ(0, ioctl(fd, RTC_RD_TIME, &tm))
+		TH_LOG("RTC_RD_TIME: %s", strerror(errno));
+	close(fd);
+	EXPECT_LE(2024 - 1900, tm.tm_year);
+}
+
+FIXTURE(pl061) {
+	struct amba a;
+};
+
+FIXTURE_SETUP(pl061)
+{
+	amba_setup(_metadata, &self->a, PL061_DEV, PL061_DRIVER);
+}
+
+FIXTURE_TEARDOWN(pl061)
+{
+	amba_teardown(&self->a);
+}
+
+TEST_F(pl061, ids_read_through_read_match)
+{
+	check_ids(_metadata, &self->a, PL061_ID, false);
+}
+
+TEST_F(pl061, ids_read_through_mmap_match)
+{
+	ASSERT_EQ(0, amba_map(&self->a));
+	check_ids(_metadata, &self->a, PL061_ID, true);
+}
+
+TEST_F(pl061, register_write_read_round_trip)
+{
+	struct amba *a = &self->a;
+	__u32 old = reg_pread(a, PL061_IEV);
+
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IEV, 0xa5));
+	EXPECT_EQ(0xa5, reg_pread(a, PL061_IEV) & 0xff);
+	ASSERT_EQ(0, amba_map(a));
+	mmio_write32((__u8 *)a->map + PL061_IEV, 0x5a);
+	EXPECT_EQ(0x5a, reg_pread(a, PL061_IEV) & 0xff);
+	EXPECT_EQ(0x5a, reg_mmio(a, PL061_IEV) & 0xff);
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IEV, old));
+}
+
+TEST_F(pl061, gpio_pl061_returns_after_restore)
+{
+	char chip[NAME_MAX + 1];
+
+	check_restored(_metadata, &self->a, PL061_DRIVER);
+	/* The driver registered its GPIO chip again. */
+	EXPECT_EQ(0, find_entry(AMBA_DEVICES "/" PL061_DEV, "gpiochip", chip,
+				sizeof(chip)));
+}
+
+TEST_HARNESS_MAIN
