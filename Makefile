@@ -65,7 +65,7 @@ clean:
 help:
 	@echo 'make                 build kernel, modules, selftests; run the demo in the VM'
 	@echo 'make check           all test lanes; last line: N passed, M failed'
-	@echo 'make check-arm64     the arm64 lanes alone (GICv3, then GICv2)'
+	@echo 'make check-arm64     the arm64 lanes alone (static, GICv3 VM, GICv2 VM)'
 	@echo 'make ARCH=arm64      cross-build the arm64 kernel, modules and selftests'
 	@echo 'make vmtests ARCH=arm64 [GIC=2] [T=...]  VM selftests in the arm64 VM'
 	@echo 'make vm CMD=...      run a shell command as root in the test VM'
