@@ -30,7 +30,7 @@ static int vfio_platform_dev_open(struct vfio_device *vdev)
 	if (ret)
 		return ret;
 
-	ret = vfio_platform_regions_map(vpdev);
+	ret = vfio_platform_regions_open(vpdev);
 	if (ret)
 		goto err_pm_put;
 
@@ -39,13 +39,13 @@ static int vfio_platform_dev_open(struct vfio_device *vdev)
 		ret = vfio_platform_reset(vpdev);
 		if (ret) {
 			dev_err(vdev->dev, "reset at open failed: %d\n", ret);
-			goto err_unmap;
+			goto err_close;
 		}
 	}
 	return 0;
 
-err_unmap:
-	vfio_platform_regions_unmap(vpdev);
+err_close:
+	vfio_platform_regions_close(vpdev);
 err_pm_put:
 	pm_runtime_put(vdev->dev);
 	return ret;
@@ -66,7 +66,7 @@ static void vfio_platform_dev_close(struct vfio_device *vdev)
 			dev_warn(vdev->dev, "reset at close failed: %d\n", ret);
 	}
 
-	vfio_platform_regions_unmap(vpdev);
+	vfio_platform_regions_close(vpdev);
 	pm_runtime_put(vdev->dev);
 }
 

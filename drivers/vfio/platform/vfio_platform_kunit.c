@@ -21,6 +21,7 @@
 #include <linux/vfio_platform.h>
 
 #include <kunit/platform_device.h>
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 
 #include "vfio_platform_priv.h"
@@ -96,6 +97,7 @@ struct resource_case {
 	int ret;
 	u32 flags;
 	bool pio;
+	bool no_ioport;
 };
 
 static const struct resource_case resource_cases[] = {
@@ -115,6 +117,11 @@ static const struct resource_case resource_cases[] = {
 	{ "io read-only",
 	  DEFINE_RES_NAMED(0x60, 1, NULL, IORESOURCE_IO | IORESOURCE_READONLY),
 	  0, RO, true },
+	{ "io without port accessors", DEFINE_RES_IO(0x3f8, 8), 0, 0, true, true },
+	{ "mem without port accessors", DEFINE_RES_MEM(0x10000000, SZ_4K), 0,
+	  RW | MMAP, false, true },
+	{ "mem of one terabyte", DEFINE_RES_MEM(0, BIT_ULL(40)), 0, RW | MMAP },
+	{ "mem past one terabyte", DEFINE_RES_MEM(0, BIT_ULL(40) + SZ_4K), -EINVAL },
 	{ "irq is no region", DEFINE_RES_IRQ(5), -EINVAL },
 	{ "bus number is no region", DEFINE_RES_NAMED(0, 1, NULL, IORESOURCE_BUS),
 	  -EINVAL },
@@ -129,7 +136,7 @@ static void region_from_resource(struct kunit *test)
 	struct vfio_platform_region reg = { .mmio = (void __force __iomem *)1 };
 	int ret;
 
-	ret = vfio_platform_region_from_resource(&reg, &c->res);
+	ret = vfio_platform_region_from_resource(&reg, &c->res, !c->no_ioport);
 	KUNIT_ASSERT_EQ(test, ret, c->ret);
 	if (ret)
 		return;
@@ -159,7 +166,7 @@ static struct vfio_platform_device *fake_vpdev_with_regions(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, vpdev->regions);
 	for (i = 0; i < ARRAY_SIZE(res); i++)
 		KUNIT_ASSERT_EQ(test, vfio_platform_region_from_resource(&vpdev->regions[i],
-									 &res[i]), 0);
+									 &res[i], true), 0);
 	vpdev->num_regions = ARRAY_SIZE(res);
 	return vpdev;
 }
@@ -279,6 +286,232 @@ static struct kunit_case vfio_platform_width_test_cases[] = {
 static struct kunit_suite vfio_platform_width_test_suite = {
 	.name = "vfio_platform_access_width",
 	.test_cases = vfio_platform_width_test_cases,
+};
+
+/* Access width policy, observed through static stubs on the accessors */
+
+#define POLICY_MAX_ACCESSES	1024
+#define POLICY_MAX_WIDTHS	20
+
+struct policy_log {
+	void __iomem *base;
+	unsigned int n;
+	u64 off[POLICY_MAX_ACCESSES];
+	unsigned int width[POLICY_MAX_ACCESSES];
+};
+
+static void policy_record(void __iomem *addr, unsigned int width)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct policy_log *log = test->priv;
+
+	if (log->n < POLICY_MAX_ACCESSES) {
+		log->off[log->n] = addr - log->base;
+		log->width[log->n] = width;
+	}
+	log->n++;
+}
+
+static void policy_read_stub(void __iomem *addr, void *buf, unsigned int width)
+{
+	memset(buf, 0, width);
+	policy_record(addr, width);
+}
+
+static void policy_write_stub(void __iomem *addr, const void *buf,
+			      unsigned int width)
+{
+	policy_record(addr, width);
+}
+
+struct policy_case {
+	const char *name;
+	u32 page_offset;	/* of the region's first byte on the bus */
+	u64 pos;		/* of the request in the region */
+	size_t count;
+	unsigned int bulk;	/* the device's bulk width */
+	/* The widths of the accesses in order, 0-terminated; none: any. */
+	unsigned int widths[POLICY_MAX_WIDTHS];
+};
+
+static const struct policy_case policy_cases[] = {
+	{ "readq of an aligned register", 0, 8, 8, 4, { 8 } },
+	{ "readl of an aligned register", 0, 4, 4, 4, { 4 } },
+	{ "readw of an aligned register", 2, 0, 2, 4, { 2 } },
+	{ "readb", 3, 0, 1, 4, { 1 } },
+	{ "8 bytes at a bus address 4 past 8", 4, 0, 8, 4, { 4, 4 } },
+	{ "8 bytes at a bus address 4 past 8, 8-byte bulk", 4, 0, 8, 8, { 4, 4 } },
+	{ "8 bytes at an odd bus address", 1, 0, 8, 8, { 1, 2, 4, 1 } },
+	{ "8 bytes 2 past 8", 2, 0, 8, 4, { 2, 4, 2 } },
+	{ "4 bytes at a bus address 2 past 4", 2, 0, 4, 4, { 2, 2 } },
+	{ "4 bytes at an odd offset but an aligned bus address", 1, 3, 4, 4,
+	  { 4 } },
+	{ "4 bytes at offset 0 of a region 1 past 4", 1, 0, 4, 4, { 1, 2, 1 } },
+	{ "16 bytes are bulk: 4-byte accesses", 0, 0, 16, 4, { 4, 4, 4, 4 } },
+	{ "16 bytes with reg-io-width 8", 0, 0, 16, 8, { 8, 8 } },
+	{ "16 bytes with reg-io-width 1", 0, 0, 16, 1,
+	  { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 } },
+	{ "readq stays one readq with reg-io-width 1", 0, 0, 8, 1, { 8 } },
+	{ "12 bytes at a bus address 4 past 8", 4, 0, 12, 8, { 4, 8 } },
+	{ "bulk across a page, bus address 4 past 8", 4, SZ_4K - 12, 4096 + 3,
+	  8, { } },
+	{ "bulk of 3 bytes", 1, 0, 3, 8, { 1, 2 } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(policy, policy_cases, name);
+
+static int vfio_platform_policy_init(struct kunit *test)
+{
+	struct policy_log *log;
+
+	log = kunit_kzalloc(test, sizeof(*log), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	test->priv = log;
+	kunit_activate_static_stub(test, vfio_platform_mmio_read,
+				   policy_read_stub);
+	kunit_activate_static_stub(test, vfio_platform_mmio_write,
+				   policy_write_stub);
+	return 0;
+}
+
+/*
+ * One region of two pages at @c->page_offset past a page boundary, whose
+ * "mapping" is never dereferenced: the stubs only record the addresses.
+ */
+static struct vfio_platform_device *policy_vpdev(struct kunit *test,
+						 const struct policy_case *c)
+{
+	struct resource res = DEFINE_RES_MEM(0x10000000 + c->page_offset,
+					     2 * SZ_4K);
+	struct policy_log *log = test->priv;
+	struct vfio_platform_device *vpdev;
+
+	vpdev = kunit_kzalloc(test, sizeof(*vpdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vpdev);
+	vpdev->regions = kunit_kzalloc(test, sizeof(*vpdev->regions), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vpdev->regions);
+	KUNIT_ASSERT_EQ(test, vfio_platform_region_from_resource(vpdev->regions,
+								 &res, true), 0);
+	vpdev->regions->bulk_width = c->bulk;
+	/* Page aligned, like ioremap() of the region's page. */
+	log->base = (void __force __iomem *)(0x4000UL << 20);
+	vpdev->regions->mmio = log->base + c->page_offset;
+	vpdev->num_regions = 1;
+	return vpdev;
+}
+
+/*
+ * Every access is naturally aligned on the bus, none is wider than the bulk
+ * width unless the request is exactly one aligned access, the accesses cover
+ * the request in order, and they are the widths the case lists.
+ */
+static void policy_check(struct kunit *test, const struct policy_case *c)
+{
+	struct policy_log *log = test->priv;
+	u64 next = c->page_offset + c->pos;
+	unsigned int i, w;
+
+	KUNIT_ASSERT_LE(test, log->n, POLICY_MAX_ACCESSES);
+	for (i = 0; i < log->n; i++) {
+		w = log->width[i];
+		KUNIT_EXPECT_EQ_MSG(test, log->off[i], next, "access %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, (0x10000000 + log->off[i]) % w, 0ULL,
+				    "access %u of %u bytes at bus offset %#llx", i,
+				    w, log->off[i]);
+		if (log->n > 1)
+			KUNIT_EXPECT_LE_MSG(test, w, c->bulk, "access %u", i);
+		if (c->widths[0] && i < POLICY_MAX_WIDTHS)
+			KUNIT_EXPECT_EQ_MSG(test, w, c->widths[i], "access %u", i);
+		next = log->off[i] + w;
+	}
+	KUNIT_EXPECT_EQ(test, next, c->page_offset + c->pos + c->count);
+	if (c->widths[0] && i < POLICY_MAX_WIDTHS)
+		KUNIT_EXPECT_EQ(test, c->widths[i], 0U);
+}
+
+static char __user *policy_ubuf(struct kunit *test)
+{
+	unsigned long uaddr;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, 4 * SZ_4K, PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE(test, uaddr, 0);
+	return (char __user *)uaddr;
+}
+
+static void read_access_widths(struct kunit *test)
+{
+	const struct policy_case *c = test->param_value;
+	struct vfio_platform_device *vpdev = policy_vpdev(test, c);
+	loff_t off = c->pos;
+
+	KUNIT_ASSERT_EQ(test, vfio_platform_region_read(&vpdev->vdev,
+							policy_ubuf(test),
+							c->count, &off),
+			(ssize_t)c->count);
+	policy_check(test, c);
+}
+
+static void write_access_widths(struct kunit *test)
+{
+	const struct policy_case *c = test->param_value;
+	struct vfio_platform_device *vpdev = policy_vpdev(test, c);
+	loff_t off = c->pos;
+
+	KUNIT_ASSERT_EQ(test, vfio_platform_region_write(&vpdev->vdev,
+							 policy_ubuf(test),
+							 c->count, &off),
+			(ssize_t)c->count);
+	policy_check(test, c);
+}
+
+struct bulk_case {
+	const char *name;
+	bool has_prop;
+	u32 reg_io_width;
+	unsigned int bulk;
+};
+
+static const struct bulk_case bulk_cases[] = {
+	{ "no reg-io-width", false, 0, 4 },
+	{ "reg-io-width 1", true, 1, 1 },
+	{ "reg-io-width 2", true, 2, 2 },
+	{ "reg-io-width 4", true, 4, 4 },
+	{ "reg-io-width 8", true, 8, IS_ENABLED(CONFIG_64BIT) ? 8 : 4 },
+	{ "reg-io-width 3 is ignored", true, 3, 4 },
+	{ "reg-io-width 16 is ignored", true, 16, 4 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(bulk, bulk_cases, name);
+
+static struct platform_device *prop_test_pdev(struct kunit *test,
+					      const struct property_entry *props);
+
+/* The device's reg-io-width, where valid, sets its bulk width. */
+static void bulk_width_from_reg_io_width(struct kunit *test)
+{
+	const struct bulk_case *c = test->param_value;
+	struct property_entry props[] = {
+		PROPERTY_ENTRY_U32("reg-io-width", c->reg_io_width),
+		{}
+	};
+	struct platform_device *pdev;
+
+	pdev = prop_test_pdev(test, c->has_prop ? props : NULL);
+	KUNIT_EXPECT_EQ(test, vfio_platform_bulk_width(&pdev->dev), c->bulk);
+}
+
+static struct kunit_case vfio_platform_policy_test_cases[] = {
+	KUNIT_CASE_PARAM(read_access_widths, policy_gen_params),
+	KUNIT_CASE_PARAM(write_access_widths, policy_gen_params),
+	KUNIT_CASE_PARAM(bulk_width_from_reg_io_width, bulk_gen_params),
+	{}
+};
+
+static struct kunit_suite vfio_platform_policy_test_suite = {
+	.name = "vfio_platform_access_policy",
+	.init = vfio_platform_policy_init,
+	.test_cases = vfio_platform_policy_test_cases,
 };
 
 /* read(), write() and mmap() */
@@ -547,7 +780,7 @@ static void mmap_rejects_write_to_read_only(struct kunit *test)
 
 	/* Make region 1 mappable: read-only, one aligned page. */
 	KUNIT_ASSERT_EQ(test, vfio_platform_region_from_resource(&ctx->vpdev->regions[1],
-								 &res), 0);
+								 &res, true), 0);
 	KUNIT_ASSERT_TRUE(test, ctx->vpdev->regions[1].flags & MMAP);
 
 	vma = kunit_kzalloc(test, sizeof(*vma), GFP_KERNEL);
@@ -984,7 +1217,60 @@ static void close_frees_and_unmasks(struct kunit *test)
 	irq_free(level_irq(test));
 }
 
+static irqreturn_t other_driver_handler(int irq, void *data)
+{
+	return IRQ_HANDLED;
+}
+
+/*
+ * A line another driver holds cannot be requested, and the failed attempt
+ * leaves that driver's settings of the line as they were.
+ */
+static void busy_line_left_alone(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = level_irq(test);
+	int other, ret;
+
+	KUNIT_ASSERT_EQ(test, request_irq(irq->hwirq, other_driver_handler, 0,
+					  "kunit-other", &other), 0);
+	irq_clear_status_flags(irq->hwirq, IRQ_DISABLE_UNLAZY);
+
+	mutex_lock(&irq->lock);
+	ret = vfio_platform_irq_enable(irq, NULL);
+	mutex_unlock(&irq->lock);
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_FALSE(test, irq->requested);
+	KUNIT_EXPECT_FALSE(test, irq_check_status_bit(irq->hwirq,
+						      IRQ_DISABLE_UNLAZY));
+
+	/* And the other way round: a flag the other driver set stays set. */
+	irq_set_status_flags(irq->hwirq, IRQ_DISABLE_UNLAZY);
+	mutex_lock(&irq->lock);
+	ret = vfio_platform_irq_enable(irq, NULL);
+	mutex_unlock(&irq->lock);
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_TRUE(test, irq_check_status_bit(irq->hwirq,
+						     IRQ_DISABLE_UNLAZY));
+	irq_clear_status_flags(irq->hwirq, IRQ_DISABLE_UNLAZY);
+	free_irq(irq->hwirq, &other);
+}
+
+/* Once the line is ours, a level line is disabled at the chip at once. */
+static void level_line_disabled_unlazily(struct kunit *test)
+{
+	struct vfio_platform_irq *irq = level_irq(test);
+
+	irq_request(test, irq);
+	KUNIT_EXPECT_TRUE(test, irq_check_status_bit(irq->hwirq,
+						     IRQ_DISABLE_UNLAZY));
+	irq_free(irq);
+	KUNIT_EXPECT_FALSE(test, irq_check_status_bit(irq->hwirq,
+						      IRQ_DISABLE_UNLAZY));
+}
+
 static struct kunit_case vfio_platform_irq_test_cases[] = {
+	KUNIT_CASE(busy_line_left_alone),
+	KUNIT_CASE(level_line_disabled_unlazily),
 	KUNIT_CASE_PARAM(irq_info_bounds, irq_info_gen_params),
 	KUNIT_CASE_PARAM(set_irqs_validates_header, set_irqs_hdr_gen_params),
 	KUNIT_CASE_PARAM(set_irqs_actions, set_irqs_gen_params),
@@ -1142,11 +1428,10 @@ static void incomplete_handler_refused(struct kunit *test)
  * A fake VFIO platform device over a real platform device, with @props as the
  * properties of its software node (no node if @props is NULL).
  */
-static struct vfio_platform_device *
-reset_test_device(struct kunit *test, const struct property_entry *props)
+static struct platform_device *prop_test_pdev(struct kunit *test,
+					      const struct property_entry *props)
 {
 	static int id;
-	struct vfio_platform_device *vpdev;
 	struct platform_device *pdev;
 
 	pdev = kunit_platform_device_alloc(test, "vfio-platform-kunit", id++);
@@ -1155,6 +1440,14 @@ reset_test_device(struct kunit *test, const struct property_entry *props)
 		KUNIT_ASSERT_EQ(test, device_create_managed_software_node(&pdev->dev,
 									  props, NULL), 0);
 	KUNIT_ASSERT_EQ(test, kunit_platform_device_add(test, pdev), 0);
+	return pdev;
+}
+
+static struct vfio_platform_device *
+reset_test_device(struct kunit *test, const struct property_entry *props)
+{
+	struct vfio_platform_device *vpdev;
+	struct platform_device *pdev = prop_test_pdev(test, props);
 
 	vpdev = kunit_kzalloc(test, sizeof(*vpdev), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, vpdev);
@@ -1224,6 +1517,47 @@ static void no_reset_accepted_when_not_required(struct kunit *test)
 	vfio_platform_reset_release(vpdev);
 }
 
+/*
+ * A device keeps its compatible after the module that reset it withdrew its
+ * handler: it must never call the handler again, whose memory may be gone.
+ */
+static void withdrawn_handler_never_called(struct kunit *test)
+{
+	struct vfio_platform_device *vpdev = reset_test_device(test, exact_props);
+	struct vfio_platform_reset_handler *handler;
+
+	handler = kunit_kzalloc(test, sizeof(*handler), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, handler);
+	handler->compat = "kunit,vfio-exact";
+	handler->reset = reset_record;
+	KUNIT_ASSERT_EQ(test, vfio_platform_register_reset_handler(handler), 0);
+	KUNIT_ASSERT_EQ(test, vfio_platform_reset_init(vpdev, true), 0);
+	KUNIT_ASSERT_EQ(test, vfio_platform_reset(vpdev), 0);
+	KUNIT_ASSERT_EQ(test, reset_calls, 1);
+
+	vfio_platform_unregister_reset_handler(handler);
+	/* What a provider that kfree()s its handler would leave behind. */
+	handler->reset = NULL;
+
+	KUNIT_EXPECT_NULL(test, vpdev->reset_handler);
+	KUNIT_EXPECT_EQ(test, vfio_platform_reset(vpdev), -ENODEV);
+	KUNIT_EXPECT_EQ(test, reset_calls, 1);
+	vfio_platform_reset_release(vpdev);
+	KUNIT_EXPECT_NULL(test, vpdev->reset_handler);
+}
+
+/* A device bound after the withdrawal does not find the handler. */
+static void withdrawn_handler_not_found_again(struct kunit *test)
+{
+	struct vfio_platform_device *vpdev = reset_test_device(test, exact_props);
+
+	KUNIT_ASSERT_EQ(test, vfio_platform_register_reset_handler(&reset_exact), 0);
+	vfio_platform_unregister_reset_handler(&reset_exact);
+	KUNIT_EXPECT_EQ(test, vfio_platform_reset_init(vpdev, true), -ENODEV);
+	KUNIT_EXPECT_NULL(test, vpdev->reset_handler);
+	vfio_platform_reset_release(vpdev);
+}
+
 /* A handler registered for another device is not used. */
 static void other_devices_handler_ignored(struct kunit *test)
 {
@@ -1253,6 +1587,8 @@ static struct kunit_case vfio_platform_reset_test_cases[] = {
 	KUNIT_CASE(no_reset_refused_when_required),
 	KUNIT_CASE(no_reset_accepted_when_not_required),
 	KUNIT_CASE(other_devices_handler_ignored),
+	KUNIT_CASE(withdrawn_handler_never_called),
+	KUNIT_CASE(withdrawn_handler_not_found_again),
 	{}
 };
 
@@ -1265,6 +1601,7 @@ static struct kunit_suite vfio_platform_reset_test_suite = {
 kunit_test_suites(&vfio_platform_offset_test_suite,
 		  &vfio_platform_region_test_suite,
 		  &vfio_platform_width_test_suite,
+		  &vfio_platform_policy_test_suite,
 		  &vfio_platform_rw_test_suite,
 		  &vfio_platform_irq_test_suite,
 		  &vfio_platform_reset_test_suite);

@@ -6,6 +6,7 @@
 #define VFIO_PLATFORM_PRIV_H
 
 #include <linux/bits.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -59,14 +60,19 @@ struct vfio_platform_bus {
  * @size: length in bytes
  * @flags: VFIO_REGION_INFO_FLAG_* as reported to userspace
  * @pio: a port I/O region, reached through the port accessors
+ * @bulk_width: the widest access a transfer other than a single naturally
+ *	aligned 1, 2, 4 or 8 byte access may make
  * @mmio: kernel mapping of an MMIO region, present while the device is open
+ * @claim: the region claimed in the resource tree while the device is open
  */
 struct vfio_platform_region {
 	resource_size_t start;
 	resource_size_t size;
 	u32 flags;
 	bool pio;
+	u8 bulk_width;
 	void __iomem *mmio;
+	struct resource *claim;
 };
 
 /**
@@ -81,6 +87,8 @@ struct vfio_platform_region {
  * @trigger: eventfd signalled on each interrupt; read locklessly by the handler
  * @mask_fd: eventfd that masks the interrupt when signalled
  * @unmask_fd: eventfd that unmasks the interrupt when signalled
+ * @mask_ctx: the context of @mask_fd's eventfd, referenced while it is set
+ * @unmask_ctx: the context of @unmask_fd's eventfd, referenced while it is set
  */
 struct vfio_platform_irq {
 	unsigned int hwirq;
@@ -102,6 +110,8 @@ struct vfio_platform_irq {
 	struct eventfd_ctx *trigger;
 	struct virqfd *mask_fd;
 	struct virqfd *unmask_fd;
+	struct eventfd_ctx *mask_ctx;
+	struct eventfd_ctx *unmask_ctx;
 };
 
 /**
@@ -124,10 +134,13 @@ enum vfio_platform_reset_source {
  * @bus: the bus the device sits on
  * @regions: one entry per MMIO or port resource, in resource order
  * @num_regions: number of entries in @regions
+ * @claim_name: the name the regions are claimed under, for /proc/iomem
  * @irqs: one entry per interrupt, in the bus's order
  * @num_irqs: number of entries in @irqs
  * @reset_source: the source chosen at probe
- * @reset_handler: the vendor handler, whose module is pinned while bound
+ * @reset_handler: the vendor handler, whose module is pinned while bound;
+ *	NULL once the handler is withdrawn
+ * @reset_node: entry in the list of devices bound with a vendor handler
  * @reset_control: the reset controller's handle of the device
  *
  * The region and IRQ tables and the reset source are built at probe and stay
@@ -138,10 +151,12 @@ struct vfio_platform_device {
 	const struct vfio_platform_bus *bus;
 	struct vfio_platform_region *regions;
 	unsigned int num_regions;
+	char *claim_name;
 	struct vfio_platform_irq *irqs;
 	unsigned int num_irqs;
 	enum vfio_platform_reset_source reset_source;
 	struct vfio_platform_reset_handler *reset_handler;
+	struct list_head reset_node;
 	struct reset_control *reset_control;
 	/** @reset_lock: serialises resets: at open, at close, on VFIO_DEVICE_RESET */
 	struct mutex reset_lock;
@@ -156,8 +171,8 @@ void vfio_platform_unregister_device(struct device *dev);
 /* vfio_platform_region.c */
 int vfio_platform_regions_init(struct vfio_platform_device *vpdev);
 void vfio_platform_regions_release(struct vfio_platform_device *vpdev);
-int vfio_platform_regions_map(struct vfio_platform_device *vpdev);
-void vfio_platform_regions_unmap(struct vfio_platform_device *vpdev);
+int vfio_platform_regions_open(struct vfio_platform_device *vpdev);
+void vfio_platform_regions_close(struct vfio_platform_device *vpdev);
 int vfio_platform_ioctl_get_region_info(struct vfio_platform_device *vpdev,
 					struct vfio_region_info __user *arg);
 ssize_t vfio_platform_region_read(struct vfio_device *vdev, char __user *buf,
@@ -189,9 +204,13 @@ static inline bool vfio_platform_has_reset(struct vfio_platform_device *vpdev)
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Internals the KUnit tests reach through EXPORT_SYMBOL_IF_KUNIT. */
 int vfio_platform_region_from_resource(struct vfio_platform_region *reg,
-				       const struct resource *res);
-unsigned int vfio_platform_access_width(u64 pos, size_t count,
+				       const struct resource *res, bool has_ioport);
+unsigned int vfio_platform_bulk_width(struct device *dev);
+unsigned int vfio_platform_access_width(u64 addr, size_t count,
 					unsigned int max);
+void vfio_platform_mmio_read(void __iomem *addr, void *buf, unsigned int width);
+void vfio_platform_mmio_write(void __iomem *addr, const void *buf,
+			      unsigned int width);
 int vfio_platform_region_info(struct vfio_platform_device *vpdev,
 			      struct vfio_region_info *info);
 

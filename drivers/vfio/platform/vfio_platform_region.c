@@ -4,32 +4,54 @@
  * read() and write() on the device fd and, when page aligned, with mmap().
  *
  * Accesses are byte-invariant: the bytes of the user's buffer are the bytes of
- * the device in address order, whatever the CPU's endianness. Each is the widest
- * naturally aligned one that fits, so that a 32-bit register read with a 4-byte
- * read() is read with a single 32-bit bus access.
+ * the device in address order, whatever the CPU's endianness. The width of each
+ * bus access is a promise to the device, judged on the bus address (the region's
+ * start plus the offset, never the offset alone: a region need not start on an
+ * 8-byte boundary, and arm64 faults on a misaligned access to Device memory):
+ *
+ *  - a request of exactly 1, 2, 4 or 8 bytes at a bus address aligned to its
+ *    size is one access of that size, so that a guest's readq stays one readq;
+ *  - any other request is split into the widest naturally aligned accesses up
+ *    to the device's bulk width: 4 bytes, or what its "reg-io-width" property
+ *    says, because many peripherals answer a 64-bit access with a bus error.
  *
  * Port regions need port I/O accessors; on architectures without them
- * (!CONFIG_HAS_IOPORT) they are still reported but read() and write() fail
- * with -EINVAL.
+ * (!CONFIG_HAS_IOPORT) they are reported with neither READ nor WRITE, and
+ * read() and write() fail with -EINVAL.
+ *
+ * Every region is claimed in the resource tree while the device is open, as
+ * vfio-pci claims its BARs, so that no other driver maps it meanwhile.
  */
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/property.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/unaligned.h>
 #include <linux/vfio.h>
 
+#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #include "vfio_platform_priv.h"
 
-/* Data moves between the device and userspace through a bounce buffer this big. */
+/*
+ * Data moves between the device and userspace through a bounce buffer: one on
+ * the stack for register-sized requests, which must not allocate, and one page
+ * allocated per call for bulk transfers.
+ */
+#define VFIO_PLATFORM_STACK_BOUNCE	64
 #define VFIO_PLATFORM_BOUNCE_SIZE	SZ_4K
 
+/* The widest access the CPU can make, and the bulk width of a device by default. */
 #define VFIO_PLATFORM_MMIO_MAX_WIDTH	(IS_ENABLED(CONFIG_64BIT) ? 8 : 4)
 #define VFIO_PLATFORM_PIO_MAX_WIDTH	4
+#define VFIO_PLATFORM_BULK_WIDTH	4
 
 /* Region index and page offset in it of an mmap() offset. */
 #define VFIO_PLATFORM_PGOFF_SHIFT	(VFIO_PLATFORM_OFFSET_SHIFT - PAGE_SHIFT)
@@ -39,12 +61,14 @@
  * vfio_platform_region_from_resource() - describe a resource as a VFIO region
  * @reg: the region to fill in
  * @res: an MMIO or port resource of the device
+ * @has_ioport: the CPU has port I/O accessors (CONFIG_HAS_IOPORT)
  *
- * Return: 0, or -EINVAL if @res is neither MMIO nor port I/O.
+ * Return: 0; -EINVAL if @res is neither MMIO nor port I/O, or is too large for
+ * the offset encoding of the device fd.
  */
 VISIBLE_IF_KUNIT int
 vfio_platform_region_from_resource(struct vfio_platform_region *reg,
-				   const struct resource *res)
+				   const struct resource *res, bool has_ioport)
 {
 	switch (resource_type(res)) {
 	case IORESOURCE_MEM:
@@ -57,9 +81,21 @@ vfio_platform_region_from_resource(struct vfio_platform_region *reg,
 		return -EINVAL;
 	}
 
+	/* A larger region would reach into the next region's offsets. */
+	if (resource_size(res) > BIT_ULL(VFIO_PLATFORM_OFFSET_SHIFT))
+		return -EINVAL;
+
 	reg->start = res->start;
 	reg->size = resource_size(res);
 	reg->mmio = NULL;
+	reg->claim = NULL;
+	reg->bulk_width = reg->pio ? VFIO_PLATFORM_PIO_MAX_WIDTH :
+				     VFIO_PLATFORM_BULK_WIDTH;
+	/* Nothing can reach a port region without port accessors: say so. */
+	if (reg->pio && !has_ioport) {
+		reg->flags = 0;
+		return 0;
+	}
 	reg->flags = VFIO_REGION_INFO_FLAG_READ;
 	if (!(res->flags & IORESOURCE_READONLY))
 		reg->flags |= VFIO_REGION_INFO_FLAG_WRITE;
@@ -76,18 +112,40 @@ vfio_platform_region_from_resource(struct vfio_platform_region *reg,
 EXPORT_SYMBOL_IF_KUNIT(vfio_platform_region_from_resource);
 
 /**
+ * vfio_platform_bulk_width() - the widest access a bulk transfer may make
+ * @dev: the device
+ *
+ * Return: the device's "reg-io-width" if it has a valid one the CPU can make,
+ * else VFIO_PLATFORM_BULK_WIDTH.
+ */
+VISIBLE_IF_KUNIT unsigned int vfio_platform_bulk_width(struct device *dev)
+{
+	u32 width;
+
+	if (device_property_read_u32(dev, "reg-io-width", &width))
+		return VFIO_PLATFORM_BULK_WIDTH;
+	if (!is_power_of_2(width) || width > VFIO_PLATFORM_MMIO_MAX_WIDTH) {
+		dev_warn(dev, "ignoring reg-io-width %u: bulk accesses stay at %u bytes\n",
+			 width, VFIO_PLATFORM_BULK_WIDTH);
+		return VFIO_PLATFORM_BULK_WIDTH;
+	}
+	return width;
+}
+EXPORT_SYMBOL_IF_KUNIT(vfio_platform_bulk_width);
+
+/**
  * vfio_platform_regions_init() - build the region table of a device at probe
  * @vpdev: the device, whose bus is set
  *
  * Return: 0, -ENOMEM, or -EINVAL if the bus reports a resource that is neither
- * MMIO nor port I/O. On error @vpdev is left without regions.
+ * MMIO nor port I/O or is too large. On error @vpdev is left without regions.
  */
 int vfio_platform_regions_init(struct vfio_platform_device *vpdev)
 {
 	struct device *dev = vpdev->vdev.dev;
-	struct vfio_platform_region *regions;
+	struct vfio_platform_region *regions, *reg;
+	unsigned int i, n, bulk;
 	struct resource *res;
-	unsigned int i, n;
 	int ret;
 
 	for (n = 0; vpdev->bus->get_resource(dev, n); n++)
@@ -98,20 +156,35 @@ int vfio_platform_regions_init(struct vfio_platform_device *vpdev)
 	regions = kcalloc(n, sizeof(*regions), GFP_KERNEL);
 	if (!regions)
 		return -ENOMEM;
+	vpdev->claim_name = kasprintf(GFP_KERNEL, "vfio:%s", dev_name(dev));
+	if (!vpdev->claim_name) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 
+	bulk = vfio_platform_bulk_width(dev);
 	for (i = 0; i < n; i++) {
+		reg = &regions[i];
 		res = vpdev->bus->get_resource(dev, i);
-		ret = vfio_platform_region_from_resource(&regions[i], res);
+		ret = vfio_platform_region_from_resource(reg, res,
+							 IS_ENABLED(CONFIG_HAS_IOPORT));
 		if (ret) {
-			dev_err(dev, "resource %pR cannot be a VFIO region\n", res);
-			kfree(regions);
-			return ret;
+			dev_err(dev, "resource %u %pR cannot be a VFIO region: not MMIO or port I/O, or larger than %llu bytes\n",
+				i, res, BIT_ULL(VFIO_PLATFORM_OFFSET_SHIFT));
+			goto err_free;
 		}
+		reg->bulk_width = min_t(unsigned int, reg->bulk_width, bulk);
 	}
 
 	vpdev->regions = regions;
 	vpdev->num_regions = n;
 	return 0;
+
+err_free:
+	kfree(vpdev->claim_name);
+	vpdev->claim_name = NULL;
+	kfree(regions);
+	return ret;
 }
 
 void vfio_platform_regions_release(struct vfio_platform_device *vpdev)
@@ -119,40 +192,72 @@ void vfio_platform_regions_release(struct vfio_platform_device *vpdev)
 	kfree(vpdev->regions);
 	vpdev->regions = NULL;
 	vpdev->num_regions = 0;
+	kfree(vpdev->claim_name);
+	vpdev->claim_name = NULL;
+}
+
+/* Claim one region in the resource tree and map it if it is MMIO. */
+static int vfio_platform_region_open(struct vfio_platform_device *vpdev,
+				     struct vfio_platform_region *reg)
+{
+	if (!reg->size)
+		return 0;
+
+	if (reg->pio)
+		reg->claim = request_region(reg->start, reg->size,
+					    vpdev->claim_name);
+	else
+		reg->claim = request_mem_region(reg->start, reg->size,
+						vpdev->claim_name);
+	if (!reg->claim)
+		return -EBUSY;
+	if (reg->pio)
+		return 0;
+
+	reg->mmio = ioremap(reg->start, reg->size);
+	if (!reg->mmio) {
+		release_resource(reg->claim);
+		kfree(reg->claim);
+		reg->claim = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
- * vfio_platform_regions_map() - map the MMIO regions for an opening of the device
+ * vfio_platform_regions_open() - claim and map the regions for an opening
  * @vpdev: the device
  *
- * read() and write() use these mappings for as long as the device is open, so
- * that no access has to map anything.
+ * read() and write() use the mappings for as long as the device is open, so
+ * that no access has to map anything; the claims keep other drivers off the
+ * regions meanwhile.
  *
- * Return: 0 or -ENOMEM, in which case nothing stays mapped.
+ * Return: 0, -EBUSY if another driver holds a region, -ENOMEM; on error
+ * nothing stays claimed or mapped.
  */
-int vfio_platform_regions_map(struct vfio_platform_device *vpdev)
+int vfio_platform_regions_open(struct vfio_platform_device *vpdev)
 {
 	struct vfio_platform_region *reg;
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < vpdev->num_regions; i++) {
 		reg = &vpdev->regions[i];
-		if (reg->pio || !reg->size)
-			continue;
-		reg->mmio = ioremap(reg->start, reg->size);
-		if (!reg->mmio)
-			goto err_unmap;
+		ret = vfio_platform_region_open(vpdev, reg);
+		if (ret)
+			goto err_close;
 	}
 	return 0;
 
-err_unmap:
-	dev_err(vpdev->vdev.dev, "cannot map region %u (%pa, size %pa)\n", i,
-		&reg->start, &reg->size);
-	vfio_platform_regions_unmap(vpdev);
-	return -ENOMEM;
+err_close:
+	dev_err_ratelimited(vpdev->vdev.dev, "cannot %s region %u (%pa, size %pa): %d\n",
+			    ret == -EBUSY ? "claim" : "map", i, &reg->start,
+			    &reg->size, ret);
+	vfio_platform_regions_close(vpdev);
+	return ret;
 }
 
-void vfio_platform_regions_unmap(struct vfio_platform_device *vpdev)
+void vfio_platform_regions_close(struct vfio_platform_device *vpdev)
 {
 	struct vfio_platform_region *reg;
 	unsigned int i;
@@ -162,6 +267,11 @@ void vfio_platform_regions_unmap(struct vfio_platform_device *vpdev)
 		if (reg->mmio) {
 			iounmap(reg->mmio);
 			reg->mmio = NULL;
+		}
+		if (reg->claim) {
+			release_resource(reg->claim);
+			kfree(reg->claim);
+			reg->claim = NULL;
 		}
 	}
 }
@@ -181,7 +291,7 @@ VISIBLE_IF_KUNIT int vfio_platform_region_info(struct vfio_platform_device *vpde
 	if (info->index >= vpdev->num_regions)
 		return -EINVAL;
 
-	reg = &vpdev->regions[info->index];
+	reg = &vpdev->regions[array_index_nospec(info->index, vpdev->num_regions)];
 	info->flags = reg->flags;
 	info->cap_offset = 0;
 	info->size = reg->size;
@@ -211,19 +321,19 @@ int vfio_platform_ioctl_get_region_info(struct vfio_platform_device *vpdev,
 
 /**
  * vfio_platform_access_width() - the width of the next access of a transfer
- * @pos: offset of the access in the region
+ * @addr: bus address of the access
  * @count: bytes left to move, at least 1
- * @max: the widest access the region allows, a power of two
+ * @max: the widest access allowed, a power of two
  *
- * Return: the largest power of two up to @max that @pos is aligned to and that
+ * Return: the largest power of two up to @max that @addr is aligned to and that
  * does not exceed @count.
  */
-VISIBLE_IF_KUNIT unsigned int vfio_platform_access_width(u64 pos, size_t count,
+VISIBLE_IF_KUNIT unsigned int vfio_platform_access_width(u64 addr, size_t count,
 							 unsigned int max)
 {
 	unsigned int width = max;
 
-	while (width > 1 && (width > count || (pos & (width - 1))))
+	while (width > 1 && (width > count || (addr & (width - 1))))
 		width >>= 1;
 	return width;
 }
@@ -234,9 +344,12 @@ EXPORT_SYMBOL_IF_KUNIT(vfio_platform_access_width);
  * order twice, once in read*() and once in the unaligned helpers, so that the
  * bytes stay in device order in @buf on any CPU.
  */
-static void vfio_platform_mmio_read(void __iomem *addr, void *buf,
-				    unsigned int width)
+VISIBLE_IF_KUNIT void vfio_platform_mmio_read(void __iomem *addr, void *buf,
+					      unsigned int width)
 {
+	/* KUnit watches the accesses a transfer makes through this. */
+	KUNIT_STATIC_STUB_REDIRECT(vfio_platform_mmio_read, addr, buf, width);
+
 	switch (width) {
 	case 1:
 		*(u8 *)buf = readb(addr);
@@ -254,10 +367,14 @@ static void vfio_platform_mmio_read(void __iomem *addr, void *buf,
 #endif
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_platform_mmio_read);
 
-static void vfio_platform_mmio_write(void __iomem *addr, const void *buf,
-				     unsigned int width)
+VISIBLE_IF_KUNIT void vfio_platform_mmio_write(void __iomem *addr,
+					       const void *buf,
+					       unsigned int width)
 {
+	KUNIT_STATIC_STUB_REDIRECT(vfio_platform_mmio_write, addr, buf, width);
+
 	switch (width) {
 	case 1:
 		writeb(*(const u8 *)buf, addr);
@@ -275,6 +392,7 @@ static void vfio_platform_mmio_write(void __iomem *addr, const void *buf,
 #endif
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_platform_mmio_write);
 
 #ifdef CONFIG_HAS_IOPORT
 static void vfio_platform_pio_access(unsigned long port, void *buf,
@@ -309,17 +427,32 @@ static void vfio_platform_pio_access(unsigned long port, void *buf,
 }
 #endif
 
-/* Move @count bytes at @pos of @reg from or to @buf. The range is inside @reg. */
-static void vfio_platform_region_access(struct vfio_platform_region *reg,
-					u64 pos, void *buf, size_t count,
-					bool write)
+/*
+ * The width of the access that moves all of @count bytes at bus address
+ * @addr at once, or 0 if the request is not one naturally aligned access.
+ */
+static unsigned int vfio_platform_single_width(struct vfio_platform_region *reg,
+					       u64 addr, size_t count)
 {
 	unsigned int max = reg->pio ? VFIO_PLATFORM_PIO_MAX_WIDTH :
 				      VFIO_PLATFORM_MMIO_MAX_WIDTH;
+
+	if (count > max || !is_power_of_2(count) || !IS_ALIGNED(addr, count))
+		return 0;
+	return count;
+}
+
+/* Move @count bytes at @pos of @reg from or to @buf. The range is inside @reg. */
+static void vfio_platform_region_access(struct vfio_platform_region *reg,
+					u64 pos, void *buf, size_t count,
+					bool write, unsigned int single)
+{
 	unsigned int width;
 
 	while (count) {
-		width = vfio_platform_access_width(pos, count, max);
+		width = single ?: vfio_platform_access_width(reg->start + pos,
+							     count,
+							     reg->bulk_width);
 		if (reg->pio)
 			vfio_platform_pio_access(reg->start + pos, buf, width,
 						 write);
@@ -339,8 +472,12 @@ static ssize_t vfio_platform_rw(struct vfio_platform_device *vpdev,
 {
 	u32 index = vfio_platform_offset_to_index(*ppos);
 	u64 pos = vfio_platform_offset_in_region(*ppos);
+	u8 stack_bounce[VFIO_PLATFORM_STACK_BOUNCE] __aligned(8);
 	struct vfio_platform_region *reg;
-	size_t chunk, done = 0;
+	unsigned int single;
+	size_t chunk, bounce_size, done = 0;
+	u32 access = write ? VFIO_REGION_INFO_FLAG_WRITE :
+			     VFIO_REGION_INFO_FLAG_READ;
 	ssize_t ret = 0;
 	void *bounce;
 
@@ -349,36 +486,51 @@ static ssize_t vfio_platform_rw(struct vfio_platform_device *vpdev,
 	if (*ppos < 0 || index >= vpdev->num_regions)
 		return -EINVAL;
 
-	reg = &vpdev->regions[index];
-	if (write && !(reg->flags & VFIO_REGION_INFO_FLAG_WRITE))
+	reg = &vpdev->regions[array_index_nospec(index, vpdev->num_regions)];
+	if (!(reg->flags & access))
 		return -EINVAL;
 	/* Nothing outside the region, not even part of the request, is touched. */
 	if (pos >= reg->size || count > reg->size - pos)
 		return -EINVAL;
-	if (reg->pio && !IS_ENABLED(CONFIG_HAS_IOPORT))
-		return -EINVAL;
 	if (!reg->pio && WARN_ON_ONCE(!reg->mmio))
 		return -EIO;
 
-	bounce = kmalloc(min_t(size_t, count, VFIO_PLATFORM_BOUNCE_SIZE),
-			 GFP_KERNEL);
-	if (!bounce)
-		return -ENOMEM;
+	single = vfio_platform_single_width(reg, reg->start + pos, count);
+	if (count <= sizeof(stack_bounce)) {
+		bounce = stack_bounce;
+		bounce_size = sizeof(stack_bounce);
+	} else {
+		bounce_size = VFIO_PLATFORM_BOUNCE_SIZE;
+		bounce = kmalloc(bounce_size, GFP_KERNEL);
+		if (!bounce)
+			return -ENOMEM;
+	}
 
 	while (done < count) {
 		/*
-		 * Chunks end at multiples of the bounce size in the region, never
+		 * The owner may ask for the whole of a large region: let others
+		 * run, and let a killed owner go, between chunks.
+		 */
+		if (done) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+		}
+		/*
+		 * Chunks end at multiples of the bounce size on the bus, never
 		 * in the middle of an access the whole request would have made.
 		 */
-		chunk = VFIO_PLATFORM_BOUNCE_SIZE -
-			((pos + done) & (VFIO_PLATFORM_BOUNCE_SIZE - 1));
+		chunk = bounce_size - ((reg->start + pos + done) & (bounce_size - 1));
 		chunk = min(chunk, count - done);
 
 		if (write && copy_from_user(bounce, ubuf + done, chunk)) {
 			ret = -EFAULT;
 			break;
 		}
-		vfio_platform_region_access(reg, pos + done, bounce, chunk, write);
+		vfio_platform_region_access(reg, pos + done, bounce, chunk, write,
+					    single);
 		if (!write && copy_to_user(ubuf + done, bounce, chunk)) {
 			ret = -EFAULT;
 			break;
@@ -386,7 +538,8 @@ static ssize_t vfio_platform_rw(struct vfio_platform_device *vpdev,
 		done += chunk;
 	}
 
-	kfree(bounce);
+	if (bounce != stack_bounce)
+		kfree(bounce);
 	if (!done)
 		return ret;
 	*ppos += done;
@@ -459,7 +612,7 @@ int vfio_platform_region_mmap(struct vfio_device *vdev, struct vm_area_struct *v
 	if (index >= vpdev->num_regions)
 		return -EINVAL;
 
-	reg = &vpdev->regions[index];
+	reg = &vpdev->regions[array_index_nospec(index, vpdev->num_regions)];
 	if (!(reg->flags & VFIO_REGION_INFO_FLAG_MMAP))
 		return -EINVAL;
 	if (start >= reg->size || len > reg->size - start)

@@ -12,9 +12,13 @@
  *   irq 0     level, irq 1 edge
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
@@ -487,6 +491,118 @@ TEST_F(device, caps_register_describes_the_configuration)
 	EXPECT_TRUE(caps & VFIO_PSIM_CAPS_RESET);
 	EXPECT_EQ(0x1, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_IRQ_LEVEL));
 	EXPECT_EQ(VFIO_PSIM_VERSION, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_VERSION));
+}
+
+/* Lines of /proc/iomem naming @owner: the regions it holds. */
+static int iomem_claims(const char *owner)
+{
+	char line[256], name[96];
+	int n = 0;
+	FILE *f;
+
+	snprintf(name, sizeof(name), ": %s\n", owner);
+	f = fopen("/proc/iomem", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, name))
+			n++;
+	fclose(f);
+	return n;
+}
+
+TEST_F(device, open_device_claims_every_region_until_closed)
+{
+	char owner[96];
+
+	snprintf(owner, sizeof(owner), "vfio:%s", self->vd.sim.name);
+	EXPECT_EQ(NUM_REGIONS, iomem_claims(owner));
+	sim_regs_unmap(&self->vd.regs);
+	ASSERT_EQ(0, close(self->vd.device));
+	self->vd.device = -1;
+	EXPECT_EQ(0, iomem_claims(owner));
+}
+
+/* Reads the whole of a large region until killed, or only waits for it. */
+static void read_forever(int fd, void *buf, size_t size, bool idle)
+{
+	for (;;) {
+		if (idle)
+			pause();
+		else
+			pread(fd, buf, size, REGION_OFFSET(1));
+	}
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+#define LARGE_REGION	(32UL << 20)
+
+/*
+ * A read() of a whole large region takes a while: an owner killed meanwhile
+ * must be gone at once, not when the transfer is over.
+ */
+TEST(killed_reader_of_a_large_region_exits_promptly)
+{
+	struct sim_config cfg;
+	struct timespec t0;
+	long whole, gone[2];
+	struct vp_dev vd;
+	void *buf;
+	pid_t pid;
+	int i;
+
+	vp_init(&vd);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	sim_config_init(&cfg);
+	cfg.num_regions = 2;
+	cfg.regions[1].size = LARGE_REGION;
+	ASSERT_EQ(0, sim_knob("msi_window", "none"));
+	ASSERT_EQ(0, vp_open(&vd, &cfg, VFIO_TYPE1v2_IOMMU));
+	buf = dma_buffer(LARGE_REGION);
+	ASSERT_NE(NULL, buf);
+
+	/* The slowest of three whole reads: what the kill must beat. */
+	whole = 0;
+	for (i = 0; i < 3; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(LARGE_REGION, pread(vd.device, buf, LARGE_REGION,
+					      REGION_OFFSET(1)));
+		if (ms_since(&t0) > whole)
+			whole = ms_since(&t0);
+	}
+	TH_LOG("a whole read of %lu MiB takes %ld ms", LARGE_REGION >> 20, whole);
+	/* Too fast a machine could not tell a prompt exit from a late one. */
+	ASSERT_LE(100, whole);
+
+	/*
+	 * An idle owner first: how long exiting takes anyway. Then a reader,
+	 * killed well inside a transfer whatever the phase.
+	 */
+	for (i = 0; i < 2; i++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			read_forever(vd.device, buf, LARGE_REGION, !i);
+		usleep(whole * 1500);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+		gone[i] = ms_since(&t0);
+	}
+	TH_LOG("killed idle owner gone after %ld ms, killed reader after %ld ms",
+	       gone[0], gone[1]);
+	EXPECT_LT(gone[1] - gone[0], whole / 4);
+
+	dma_buffer_free(buf, LARGE_REGION);
+	vp_close(&vd);
 }
 
 TEST_HARNESS_MAIN
