@@ -8,11 +8,22 @@
  * Userspace masks and unmasks with SET_IRQS or with eventfds; a level-triggered
  * line is also masked by its handler before userspace is signalled, because the
  * device keeps it asserted until userspace has serviced it. Masking disables the
- * Linux IRQ, so the line must not be shared.
+ * Linux IRQ, so the line must not be shared. A line whose trigger type the
+ * firmware leaves unspecified is treated as edge-triggered.
+ *
+ * An eventfd that unmasks a line must never be signalled by that line itself:
+ * the unmask would run inside the hard interrupt, while a level line is still
+ * asserted, and the interrupt would fire again at once, for ever. SET_IRQS
+ * refuses a trigger that is also a mask or unmask eventfd of the line; and an
+ * unmask that an eventfd asks for from hard interrupt context (another line's
+ * trigger, say) is deferred to a workqueue, so that no chain of eventfds can
+ * keep a CPU in interrupt context.
  */
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/nospec.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -68,6 +79,9 @@ int vfio_platform_irqs_init(struct vfio_platform_device *vpdev)
 		irq->flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE;
 		if (irq_get_trigger_type(hwirq) & IRQ_TYPE_LEVEL_MASK)
 			irq->flags |= VFIO_IRQ_INFO_AUTOMASKED;
+		else if (irq_get_trigger_type(hwirq) == IRQ_TYPE_NONE)
+			dev_info(dev, "IRQ %u (Linux IRQ %d) has no trigger type: treated as edge-triggered, not automasked\n",
+				 i, hwirq);
 		mutex_init(&irq->lock);
 		spin_lock_init(&irq->mask_lock);
 	}
@@ -112,7 +126,8 @@ VISIBLE_IF_KUNIT int vfio_platform_irq_info(struct vfio_platform_device *vpdev,
 	if (info->index >= vpdev->num_irqs)
 		return -EINVAL;
 
-	info->flags = vpdev->irqs[info->index].flags;
+	info->flags = vpdev->irqs[array_index_nospec(info->index,
+						     vpdev->num_irqs)].flags;
 	info->count = VFIO_PLATFORM_IRQ_COUNT;
 	return 0;
 }
@@ -163,7 +178,12 @@ static void vfio_platform_irq_unmask(struct vfio_platform_irq *irq)
 	spin_unlock_irqrestore(&irq->mask_lock, flags);
 }
 
-/* virqfd callbacks, run when the mask or unmask eventfd is signalled. */
+/*
+ * virqfd callbacks, run when the mask or unmask eventfd is signalled: at once
+ * in the signaller's context, except for an unmask signalled from hard
+ * interrupt context, which returns 1 to have virqfd run the thread callback
+ * from a workqueue instead.
+ */
 static int vfio_platform_irq_mask_fd(void *opaque, void *unused)
 {
 	vfio_platform_irq_mask(opaque);
@@ -172,8 +192,15 @@ static int vfio_platform_irq_mask_fd(void *opaque, void *unused)
 
 static int vfio_platform_irq_unmask_fd(void *opaque, void *unused)
 {
+	if (in_hardirq())
+		return 1;
 	vfio_platform_irq_unmask(opaque);
 	return 0;
+}
+
+static void vfio_platform_irq_unmask_thread(void *opaque, void *unused)
+{
+	vfio_platform_irq_unmask(opaque);
 }
 
 static void vfio_platform_irq_signal(struct vfio_platform_irq *irq)
@@ -230,23 +257,22 @@ VISIBLE_IF_KUNIT int vfio_platform_irq_enable(struct vfio_platform_irq *irq,
 
 	lockdep_assert_held(&irq->lock);
 
-	/*
-	 * A level-triggered line stays asserted after its handler disabled it:
-	 * mask it at the irqchip at once, rather than lazily on the interrupt
-	 * it would raise again right away.
-	 */
-	if (irq->flags & VFIO_IRQ_INFO_AUTOMASKED)
-		irq_set_status_flags(irq->hwirq, IRQ_DISABLE_UNLAZY);
-
 	irq->trigger = trigger;
 	ret = request_irq(irq->hwirq, vfio_platform_irq_handler, IRQF_NO_AUTOEN,
 			  irq->name, irq);
 	if (ret) {
 		irq->trigger = NULL;
-		if (irq->flags & VFIO_IRQ_INFO_AUTOMASKED)
-			irq_clear_status_flags(irq->hwirq, IRQ_DISABLE_UNLAZY);
 		return ret;
 	}
+
+	/*
+	 * A level-triggered line stays asserted after its handler disabled it:
+	 * mask it at the irqchip at once, rather than lazily on the interrupt
+	 * it would raise again right away. Only now that the line is ours: a
+	 * failed request must leave another driver's line as it was.
+	 */
+	if (irq->flags & VFIO_IRQ_INFO_AUTOMASKED)
+		irq_set_status_flags(irq->hwirq, IRQ_DISABLE_UNLAZY);
 
 	spin_lock_irqsave(&irq->mask_lock, flags);
 	irq->requested = true;
@@ -301,6 +327,11 @@ static int vfio_platform_irq_set_trigger(struct vfio_platform_irq *irq, s32 fd)
 	trigger = eventfd_ctx_fdget(fd);
 	if (IS_ERR(trigger))
 		return PTR_ERR(trigger);
+	/* The line would unmask itself from its own handler: see the top. */
+	if (trigger == irq->mask_ctx || trigger == irq->unmask_ctx) {
+		eventfd_ctx_put(trigger);
+		return -EINVAL;
+	}
 
 	if (!irq->requested) {
 		ret = vfio_platform_irq_enable(irq, trigger);
@@ -318,17 +349,54 @@ static int vfio_platform_irq_set_trigger(struct vfio_platform_irq *irq, s32 fd)
 	return 0;
 }
 
+/* Stop the mask or unmask eventfd of @irq, and forget its context. */
+static void vfio_platform_irq_clear_virqfd(struct virqfd **pvirqfd,
+					   struct eventfd_ctx **pctx)
+{
+	vfio_virqfd_disable(pvirqfd);
+	if (*pctx) {
+		eventfd_ctx_put(*pctx);
+		*pctx = NULL;
+	}
+}
+
+/*
+ * Set the mask or unmask eventfd of @irq. @pctx keeps a reference to its
+ * context, so that a trigger set later can be compared with it.
+ */
 static int vfio_platform_irq_set_virqfd(struct vfio_platform_irq *irq,
 					struct virqfd **pvirqfd,
-					int (*handler)(void *, void *), s32 fd)
+					struct eventfd_ctx **pctx,
+					int (*handler)(void *, void *),
+					void (*thread)(void *, void *), s32 fd)
 {
+	struct eventfd_ctx *ctx;
+	int ret;
+
 	if (fd < -1)
 		return -EINVAL;
-
-	vfio_virqfd_disable(pvirqfd);
-	if (fd == -1)
+	if (fd == -1) {
+		vfio_platform_irq_clear_virqfd(pvirqfd, pctx);
 		return 0;
-	return vfio_virqfd_enable(irq, handler, NULL, NULL, pvirqfd, fd);
+	}
+
+	ctx = eventfd_ctx_fdget(fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	/* The line would unmask itself from its own handler: see the top. */
+	if (ctx == irq->trigger) {
+		eventfd_ctx_put(ctx);
+		return -EINVAL;
+	}
+
+	vfio_platform_irq_clear_virqfd(pvirqfd, pctx);
+	ret = vfio_virqfd_enable(irq, handler, thread, NULL, pvirqfd, fd);
+	if (ret) {
+		eventfd_ctx_put(ctx);
+		return ret;
+	}
+	*pctx = ctx;
+	return 0;
 }
 
 static int vfio_platform_irq_set_trigger_action(struct vfio_platform_irq *irq,
@@ -372,10 +440,14 @@ static int vfio_platform_irq_set_mask_action(struct vfio_platform_irq *irq,
 	case VFIO_IRQ_SET_DATA_EVENTFD:
 		if (mask)
 			return vfio_platform_irq_set_virqfd(irq, &irq->mask_fd,
+							    &irq->mask_ctx,
 							    vfio_platform_irq_mask_fd,
+							    NULL,
 							    *(const s32 *)data);
 		return vfio_platform_irq_set_virqfd(irq, &irq->unmask_fd,
+						    &irq->unmask_ctx,
 						    vfio_platform_irq_unmask_fd,
+						    vfio_platform_irq_unmask_thread,
 						    *(const s32 *)data);
 	case VFIO_IRQ_SET_DATA_BOOL:
 		if (!*(const u8 *)data)
@@ -476,8 +548,9 @@ int vfio_platform_ioctl_set_irqs(struct vfio_platform_device *vpdev,
 			return PTR_ERR(data);
 	}
 
-	ret = vfio_platform_irq_set(&vpdev->irqs[hdr.index], hdr.flags,
-				    hdr.count, data);
+	ret = vfio_platform_irq_set(&vpdev->irqs[array_index_nospec(hdr.index,
+								    vpdev->num_irqs)],
+				    hdr.flags, hdr.count, data);
 	kfree(data);
 	return ret;
 }
@@ -497,8 +570,8 @@ void vfio_platform_irqs_close(struct vfio_platform_device *vpdev)
 	for (i = 0; i < vpdev->num_irqs; i++) {
 		irq = &vpdev->irqs[i];
 		mutex_lock(&irq->lock);
-		vfio_virqfd_disable(&irq->mask_fd);
-		vfio_virqfd_disable(&irq->unmask_fd);
+		vfio_platform_irq_clear_virqfd(&irq->mask_fd, &irq->mask_ctx);
+		vfio_platform_irq_clear_virqfd(&irq->unmask_fd, &irq->unmask_ctx);
 		vfio_platform_irq_disable(irq);
 		irq->masked = false;
 		mutex_unlock(&irq->lock);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
@@ -388,6 +389,161 @@ TEST_F(irq, count_register_counts_deliveries)
 	ASSERT_EQ(1, efd_wait(self->ctx.efd[EDGE], SIM_TIMEOUT_MS));
 	EXPECT_EQ(0, sim_wait_reg(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_COUNT, ~0U,
 				  before + 2));
+}
+
+/*
+ * A line's own trigger as its unmask eventfd would unmask the line from its
+ * own handler while the device still asserts it: an endless interrupt. The
+ * kernel refuses it. Were it accepted, the test takes it back at once, before
+ * the line is ever raised.
+ */
+static void refuse_own_trigger(struct __test_metadata *_metadata,
+			       struct irq_ctx *c, unsigned int line,
+			       unsigned int action)
+{
+	int ret = vfio_irq_eventfd(c->fd, line, action, c->efd[line]);
+
+	if (!ret)
+		vfio_irq_eventfd(c->fd, line, action, -1);
+	ASSERT_EQ(-EINVAL, ret);
+}
+
+/* After a refusal, the line works as before: one event per raise. */
+static void line_still_works(struct __test_metadata *_metadata,
+			     struct irq_ctx *c, unsigned int line)
+{
+	ASSERT_EQ(0, raise_line(&c->vd, line));
+	EXPECT_EQ(1, efd_wait(c->efd[line], SIM_TIMEOUT_MS));
+	if (line == LEVEL) {
+		ASSERT_EQ(0, ack_line(&c->vd, line));
+		ASSERT_EQ(0, unmask(c->fd, line));
+	}
+	EXPECT_EQ(0, efd_wait(c->efd[line], QUIET_MS));
+}
+
+TEST_F(irq, level_trigger_eventfd_cannot_also_unmask_the_line)
+{
+	refuse_own_trigger(_metadata, &self->ctx, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK);
+	line_still_works(_metadata, &self->ctx, LEVEL);
+}
+
+TEST_F(irq, level_trigger_eventfd_cannot_also_mask_the_line)
+{
+	refuse_own_trigger(_metadata, &self->ctx, LEVEL, VFIO_IRQ_SET_ACTION_MASK);
+	line_still_works(_metadata, &self->ctx, LEVEL);
+}
+
+TEST_F(irq, edge_trigger_eventfd_cannot_also_unmask_the_line)
+{
+	refuse_own_trigger(_metadata, &self->ctx, EDGE, VFIO_IRQ_SET_ACTION_UNMASK);
+	line_still_works(_metadata, &self->ctx, EDGE);
+}
+
+TEST_F(irq, unmask_eventfd_cannot_become_the_trigger)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int ret;
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL,
+				      VFIO_IRQ_SET_ACTION_UNMASK, efd));
+	ret = vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_TRIGGER, efd);
+	if (!ret)
+		vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_TRIGGER, -1);
+	EXPECT_EQ(-EINVAL, ret);
+	/* The old trigger is still the one signalled. */
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, efd_wait(efd, 0));
+	ASSERT_EQ(0, ack_line(&self->ctx.vd, LEVEL));
+	close(efd);
+}
+
+TEST_F(irq, mask_eventfd_cannot_become_the_trigger)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int ret;
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, EDGE,
+				      VFIO_IRQ_SET_ACTION_MASK, efd));
+	ret = vfio_irq_eventfd(self->ctx.fd, EDGE, VFIO_IRQ_SET_ACTION_TRIGGER, efd);
+	if (!ret)
+		vfio_irq_eventfd(self->ctx.fd, EDGE, VFIO_IRQ_SET_ACTION_TRIGGER, -1);
+	EXPECT_EQ(-EINVAL, ret);
+	close(efd);
+}
+
+/* A cleared unmask eventfd can then serve as the trigger. */
+TEST_F(irq, cleared_unmask_eventfd_may_become_the_trigger)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL,
+				      VFIO_IRQ_SET_ACTION_UNMASK, efd));
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL,
+				      VFIO_IRQ_SET_ACTION_UNMASK, -1));
+	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL,
+				      VFIO_IRQ_SET_ACTION_TRIGGER, efd));
+	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
+	EXPECT_EQ(1, efd_wait(efd, SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, ack_line(&self->ctx.vd, LEVEL));
+	close(efd);
+}
+
+/*
+ * Two level lines, each unmasked by the other's trigger: every interrupt of
+ * one unmasks the other, which the device still asserts. Were the unmask run
+ * inside the interrupt that signals it, the two lines would keep a CPU in
+ * interrupt context for good; deferred, they only keep a worker busy, and the
+ * owner can stop them by servicing the device.
+ */
+TEST(level_lines_unmasking_each_other_do_not_lock_up_a_cpu)
+{
+	struct sim_config cfg;
+	struct vp_dev vd;
+	struct timespec t0, t1;
+	__u32 before, after;
+	int trig[2], i;
+
+	vp_init(&vd);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	sim_config_init(&cfg);
+	cfg.num_irqs = 2;
+	cfg.level[0] = true;
+	cfg.level[1] = true;
+	ASSERT_EQ(0, sim_knob("msi_window", "none"));
+	ASSERT_EQ(0, vp_open(&vd, &cfg, VFIO_TYPE1v2_IOMMU));
+	for (i = 0; i < 2; i++) {
+		trig[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ASSERT_LE(0, trig[i]);
+		ASSERT_EQ(0, vfio_irq_eventfd(vd.device, i,
+					      VFIO_IRQ_SET_ACTION_TRIGGER, trig[i]));
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, vfio_irq_eventfd(vd.device, i,
+					      VFIO_IRQ_SET_ACTION_UNMASK, trig[!i]));
+
+	before = sim_reg_read(&vd.regs, VFIO_PSIM_REG_IRQ_COUNT);
+	ASSERT_EQ(0, sim_ring(&vd.regs, VFIO_PSIM_REG_IRQ_RAISE, 3));
+	/* This process keeps running meanwhile: no CPU is lost to the lines. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while (t1.tv_sec - t0.tv_sec < 1);
+	EXPECT_EQ(0, sim_ring(&vd.regs, VFIO_PSIM_REG_IRQ_ACK, 3));
+	EXPECT_EQ(0, sim_wait_reg(&vd.regs, VFIO_PSIM_REG_IRQ_STATUS, 3, 0));
+	/* The lines did unmask each other: more than the two first interrupts. */
+	usleep(100000);
+	after = sim_reg_read(&vd.regs, VFIO_PSIM_REG_IRQ_COUNT);
+	EXPECT_LT(2, after - before);
+	TH_LOG("interrupts while the lines unmasked each other: %u", after - before);
+	vp_close(&vd);
+	close(trig[0]);
+	close(trig[1]);
 }
 
 TEST_HARNESS_MAIN
