@@ -29,9 +29,10 @@ struct device;
  * @node: entry in the core's list of handlers; private to the core
  *
  * A device bound while the handler is registered keeps using it until it is
- * unbound; the module that registered the handler stays pinned until then, so
- * unregistering from the module's exit is always safe. A handler unregistered
- * earlier must stay valid as long as such a device may exist.
+ * unbound or the handler is unregistered, whichever comes first; the module
+ * that registered the handler stays pinned meanwhile. Once
+ * vfio_platform_unregister_reset_handler() returns, no device calls the
+ * handler any more, so its memory may be freed.
  */
 struct vfio_platform_reset_handler {
 	const char *compat;

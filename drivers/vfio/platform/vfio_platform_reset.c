@@ -30,9 +30,15 @@
 
 #include "vfio_platform_priv.h"
 
-/* Protects the list of vendor handlers. */
+/*
+ * Protects the list of vendor handlers, the list of devices bound with one,
+ * and the reset_handler pointers of those devices. Once a device is
+ * registered its pointer also changes only under its reset_lock (nested
+ * inside this one), so that a reset needs no more than that to read it.
+ */
 static DEFINE_MUTEX(vfio_platform_reset_handlers_lock);
 static LIST_HEAD(vfio_platform_reset_handlers);
+static LIST_HEAD(vfio_platform_reset_users);
 
 /**
  * __vfio_platform_register_reset_handler() - offer a device-specific reset
@@ -75,17 +81,52 @@ EXPORT_SYMBOL_GPL(__vfio_platform_register_reset_handler);
  * vfio_platform_unregister_reset_handler() - withdraw a device-specific reset
  * @handler: a handler registered with vfio_platform_register_reset_handler()
  *
- * Devices bound from now on no longer find @handler. Devices already bound
- * with it keep calling it until they are unbound; they pin its module, so
- * calling this from the module's exit is safe.
+ * Devices bound from now on no longer find @handler, and devices bound with it
+ * let go of it before this returns: it is never called again, and may be
+ * freed. Those devices can no longer be reset (their resets fail with
+ * -ENODEV) until they are bound again.
  */
 void vfio_platform_unregister_reset_handler(struct vfio_platform_reset_handler *handler)
 {
+	struct vfio_platform_device *vpdev, *next;
+
 	mutex_lock(&vfio_platform_reset_handlers_lock);
 	list_del(&handler->node);
+	list_for_each_entry_safe(vpdev, next, &vfio_platform_reset_users,
+				 reset_node) {
+		if (vpdev->reset_handler != handler)
+			continue;
+		/* Waits for a reset in progress through @handler. */
+		mutex_lock(&vpdev->reset_lock);
+		vpdev->reset_handler = NULL;
+		mutex_unlock(&vpdev->reset_lock);
+		list_del_init(&vpdev->reset_node);
+		module_put(handler->owner);
+		dev_warn(vpdev->vdev.dev, "its reset handler for \"%s\" was withdrawn: it cannot be reset until bound again\n",
+			 handler->compat);
+	}
 	mutex_unlock(&vfio_platform_reset_handlers_lock);
 }
 EXPORT_SYMBOL_GPL(vfio_platform_unregister_reset_handler);
+
+static struct vfio_platform_reset_handler *
+__vfio_platform_reset_handler_get(const char * const *compat, unsigned int n)
+{
+	struct vfio_platform_reset_handler *iter;
+	unsigned int i;
+
+	lockdep_assert_held(&vfio_platform_reset_handlers_lock);
+
+	for (i = 0; i < n; i++) {
+		list_for_each_entry(iter, &vfio_platform_reset_handlers, node) {
+			/* A module on its way out no longer offers its handler. */
+			if (!strcmp(iter->compat, compat[i]) &&
+			    try_module_get(iter->owner))
+				return iter;
+		}
+	}
+	return NULL;
+}
 
 /**
  * vfio_platform_reset_handler_get() - find the reset handler of a device
@@ -98,30 +139,58 @@ EXPORT_SYMBOL_GPL(vfio_platform_unregister_reset_handler);
 VISIBLE_IF_KUNIT struct vfio_platform_reset_handler *
 vfio_platform_reset_handler_get(const char * const *compat, unsigned int n)
 {
-	struct vfio_platform_reset_handler *iter, *found = NULL;
-	unsigned int i;
+	struct vfio_platform_reset_handler *found;
 
 	mutex_lock(&vfio_platform_reset_handlers_lock);
-	for (i = 0; i < n && !found; i++) {
-		list_for_each_entry(iter, &vfio_platform_reset_handlers, node) {
-			/* A module on its way out no longer offers its handler. */
-			if (!strcmp(iter->compat, compat[i]) &&
-			    try_module_get(iter->owner)) {
-				found = iter;
-				break;
-			}
-		}
-	}
+	found = __vfio_platform_reset_handler_get(compat, n);
 	mutex_unlock(&vfio_platform_reset_handlers_lock);
 	return found;
 }
 EXPORT_SYMBOL_IF_KUNIT(vfio_platform_reset_handler_get);
 
+/*
+ * Bind @vpdev to the handler of @compat, if one is registered: found and
+ * recorded under one hold of the lock, so that an unregistration cannot slip
+ * in between and leave @vpdev with a handler that is gone.
+ */
+static bool vfio_platform_reset_handler_attach(struct vfio_platform_device *vpdev,
+					       const char *compat)
+{
+	struct vfio_platform_reset_handler *handler;
+
+	mutex_lock(&vfio_platform_reset_handlers_lock);
+	handler = __vfio_platform_reset_handler_get(&compat, 1);
+	if (handler) {
+		vpdev->reset_handler = handler;
+		list_add_tail(&vpdev->reset_node, &vfio_platform_reset_users);
+	}
+	mutex_unlock(&vfio_platform_reset_handlers_lock);
+	return handler;
+}
+
+static void vfio_platform_reset_handler_detach(struct vfio_platform_device *vpdev)
+{
+	mutex_lock(&vfio_platform_reset_handlers_lock);
+	if (vpdev->reset_handler) {
+		list_del_init(&vpdev->reset_node);
+		module_put(vpdev->reset_handler->owner);
+		mutex_lock(&vpdev->reset_lock);
+		vpdev->reset_handler = NULL;
+		mutex_unlock(&vpdev->reset_lock);
+	}
+	mutex_unlock(&vfio_platform_reset_handlers_lock);
+}
+
+/*
+ * The handler of the most specific compatible string that has one wins: each
+ * string in turn is looked up, then its module loaded and looked up again,
+ * before a less specific string is tried.
+ */
 static int vfio_platform_reset_find_vendor(struct vfio_platform_device *vpdev)
 {
 	struct device *dev = vpdev->vdev.dev;
-	struct vfio_platform_reset_handler *handler;
 	const char **compat;
+	bool found = false;
 	int i, n;
 
 	n = device_property_string_array_count(dev, "compatible");
@@ -137,18 +206,14 @@ static int vfio_platform_reset_find_vendor(struct vfio_platform_device *vpdev)
 		return n;
 	}
 
-	handler = vfio_platform_reset_handler_get(compat, n);
-	for (i = 0; !handler && i < n; i++) {
+	for (i = 0; i < n && !found; i++) {
+		found = vfio_platform_reset_handler_attach(vpdev, compat[i]);
 		/* Failing to load a module only means there is none. */
-		if (!request_module("vfio-reset:%s", compat[i]))
-			handler = vfio_platform_reset_handler_get(compat, n);
+		if (!found && !request_module("vfio-reset:%s", compat[i]))
+			found = vfio_platform_reset_handler_attach(vpdev, compat[i]);
 	}
 	kfree(compat);
-
-	if (!handler)
-		return 0;
-	vpdev->reset_handler = handler;
-	return 1;
+	return found;
 }
 
 static int vfio_platform_reset_find_controller(struct vfio_platform_device *vpdev)
@@ -156,12 +221,17 @@ static int vfio_platform_reset_find_controller(struct vfio_platform_device *vpde
 	struct device *dev = vpdev->vdev.dev;
 	struct reset_control *rstc;
 
-	/* Every reset the firmware lists for the device, or the one a lookup names. */
+	/*
+	 * Every reset the firmware lists for the device, or the one a lookup
+	 * names. Released: the lines may be shared with other devices, and are
+	 * only acquired around each reset.
+	 */
 	if (dev_of_node(dev))
 		rstc = of_reset_control_array_get(dev_of_node(dev),
-						  RESET_CONTROL_OPTIONAL_EXCLUSIVE);
+						  RESET_CONTROL_OPTIONAL_EXCLUSIVE_RELEASED);
 	else
-		rstc = reset_control_get_optional_exclusive(dev, NULL);
+		rstc = __reset_control_get(dev, NULL, 0,
+					   RESET_CONTROL_OPTIONAL_EXCLUSIVE_RELEASED);
 	if (IS_ERR(rstc))
 		return dev_err_probe(dev, PTR_ERR(rstc),
 				     "cannot get its reset controller\n");
@@ -171,22 +241,30 @@ static int vfio_platform_reset_find_controller(struct vfio_platform_device *vpde
 	return 1;
 }
 
-static int vfio_platform_reset_controller(struct reset_control *rstc)
+static int vfio_platform_reset_controller(struct device *dev,
+					  struct reset_control *rstc)
 {
 	int ret;
+
+	ret = reset_control_acquire(rstc);
+	if (ret) {
+		dev_err_ratelimited(dev, "its reset line is held by another device: %d\n",
+				    ret);
+		return ret;
+	}
 
 	ret = reset_control_reset(rstc);
 	/*
 	 * The framework's -ENOTSUPP: the controller has no self-clearing reset,
 	 * only a line to assert and deassert.
 	 */
-	if (ret != -ENOTSUPP)
-		return ret;
-
-	ret = reset_control_assert(rstc);
-	if (ret)
-		return ret;
-	return reset_control_deassert(rstc);
+	if (ret == -ENOTSUPP) {
+		ret = reset_control_assert(rstc);
+		if (!ret)
+			ret = reset_control_deassert(rstc);
+	}
+	reset_control_release(rstc);
+	return ret;
 }
 
 #ifdef CONFIG_ACPI
@@ -236,6 +314,7 @@ int vfio_platform_reset_init(struct vfio_platform_device *vpdev, bool required)
 	int ret;
 
 	mutex_init(&vpdev->reset_lock);
+	INIT_LIST_HEAD(&vpdev->reset_node);
 
 	ret = vfio_platform_reset_find_vendor(vpdev);
 	if (ret < 0)
@@ -274,9 +353,7 @@ EXPORT_SYMBOL_IF_KUNIT(vfio_platform_reset_init);
  */
 void vfio_platform_reset_release(struct vfio_platform_device *vpdev)
 {
-	if (vpdev->reset_handler)
-		module_put(vpdev->reset_handler->owner);
-	vpdev->reset_handler = NULL;
+	vfio_platform_reset_handler_detach(vpdev);
 	reset_control_put(vpdev->reset_control);
 	vpdev->reset_control = NULL;
 	vpdev->reset_source = VFIO_PLATFORM_RESET_NONE;
@@ -288,7 +365,9 @@ EXPORT_SYMBOL_IF_KUNIT(vfio_platform_reset_release);
  * vfio_platform_reset() - reset a device through its chosen source
  * @vpdev: the device, powered
  *
- * Return: 0, -EINVAL if the device has no reset source, or the source's error.
+ * Return: 0, -EINVAL if the device has no reset source, -ENODEV if its vendor
+ * handler was withdrawn, -EBUSY if its reset line is held by another device,
+ * or the source's error.
  */
 int vfio_platform_reset(struct vfio_platform_device *vpdev)
 {
@@ -298,10 +377,11 @@ int vfio_platform_reset(struct vfio_platform_device *vpdev)
 	mutex_lock(&vpdev->reset_lock);
 	switch (vpdev->reset_source) {
 	case VFIO_PLATFORM_RESET_VENDOR:
-		ret = vpdev->reset_handler->reset(dev);
+		ret = vpdev->reset_handler ? vpdev->reset_handler->reset(dev) :
+					     -ENODEV;
 		break;
 	case VFIO_PLATFORM_RESET_CONTROLLER:
-		ret = vfio_platform_reset_controller(vpdev->reset_control);
+		ret = vfio_platform_reset_controller(dev, vpdev->reset_control);
 		break;
 	case VFIO_PLATFORM_RESET_ACPI:
 		ret = vfio_platform_acpi_reset(dev);
