@@ -11,6 +11,13 @@
  * IOMMU_CAP_CACHE_COHERENCY, an MSI reserved region) and whether a paging
  * domain can serve more than one IOMMU group are set through debugfs, where
  * the page tables and a history of attaches can be read as well.
+ *
+ * It also stands for the platform's MSI controller: one that does not isolate
+ * MSIs, as GICv2m does not. A device probed while the msi_devices knob is set
+ * gets its interrupt domain as MSI domain, as if firmware had named the
+ * controller its msi-parent, so that type1 counts it as able to issue MSIs.
+ * Nothing allocates MSIs from it: whether the MSI layer could map a doorbell
+ * for a device is what a domain's MSI cookie tells, and debugfs shows it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,6 +25,7 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/irqdomain.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -131,6 +139,7 @@ struct vfio_psim_iommu_group {
  * @group: the IOMMU group of the devices attached, under the IOMMU's
  *	attach_lock; only compared, as an attached device holds it
  * @dentry: the domain's file in debugfs
+ * @msi_dentry: the domain's file in the debugfs msi_cookies/ directory
  */
 struct vfio_psim_domain {
 	struct iommu_domain domain;
@@ -140,6 +149,7 @@ struct vfio_psim_domain {
 	unsigned int users;
 	const struct iommu_group *group;
 	struct dentry *dentry;
+	struct dentry *msi_dentry;
 };
 
 struct vfio_psim_pte {
@@ -159,10 +169,14 @@ struct vfio_psim_pte {
  * @msi: the MSI window get_resv_regions() reports
  * @separate_domains: refuse to attach a device to a paging domain that serves
  *	another IOMMU group
+ * @msi_devices: give simulated devices probed from now on @msi_domain
+ * @msi_domain: the interrupt domain of the MSI controller that does not
+ *	isolate MSIs
  * @attach_lock: see beside it
  * @domain_ids: the number of the newest paging domain
  * @dir: debugfs directory
  * @domains: debugfs directory of the paging domains
+ * @msi_cookies: debugfs directory of the paging domains' MSI cookies
  * @devices: debugfs directory of the devices
  * @history_lock: see beside it
  * @history: ring of the newest events
@@ -179,11 +193,14 @@ struct vfio_psim_iommu {
 	bool cache_coherency;
 	enum vfio_psim_msi msi;
 	bool separate_domains;
+	bool msi_devices;
+	struct irq_domain *msi_domain;
 	/* Protects the users and group of every paging domain. */
 	spinlock_t attach_lock;
 	atomic_t domain_ids;
 	struct dentry *dir;
 	struct dentry *domains;
+	struct dentry *msi_cookies;
 	struct dentry *devices;
 	/* Protects @history, @history_first, @history_len and @seq. */
 	spinlock_t history_lock;
@@ -472,6 +489,20 @@ static int vfio_psim_domain_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vfio_psim_domain);
 
+/*
+ * Whether the domain has an MSI cookie: only then does the MSI layer map the
+ * doorbell of an MSI it gives a device attached to the domain. Without one,
+ * the device's MSI writes go untranslated to an IOVA nothing maps.
+ */
+static int vfio_psim_msi_cookie_show(struct seq_file *s, void *unused)
+{
+	struct vfio_psim_domain *pdom = s->private;
+
+	seq_printf(s, "%c\n", READ_ONCE(pdom->domain.iova_cookie) ? 'Y' : 'N');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vfio_psim_msi_cookie);
+
 static struct vfio_psim_domain *vfio_psim_paging(struct iommu_domain *domain)
 {
 	if (!domain || domain->ops != &vfio_psim_paging_ops)
@@ -561,6 +592,8 @@ static struct iommu_domain *vfio_psim_domain_alloc_paging(struct device *dev)
 	snprintf(name, sizeof(name), "%u", pdom->id);
 	pdom->dentry = debugfs_create_file(name, 0444, sim->domains, pdom,
 					   &vfio_psim_domain_fops);
+	pdom->msi_dentry = debugfs_create_file(name, 0444, sim->msi_cookies,
+					       pdom, &vfio_psim_msi_cookie_fops);
 	vfio_psim_log(VFIO_PSIM_EV_ALLOC, NULL, VFIO_PSIM_DOMAIN_NONE, pdom->id);
 	return &pdom->domain;
 }
@@ -569,8 +602,9 @@ static void vfio_psim_domain_free(struct iommu_domain *domain)
 {
 	struct vfio_psim_domain *pdom = to_vfio_psim_domain(domain);
 
-	/* Waits for readers of the file, which walk the page table. */
+	/* Waits for readers of the files, which walk the page table. */
 	debugfs_remove(pdom->dentry);
+	debugfs_remove(pdom->msi_dentry);
 	vfio_psim_log(VFIO_PSIM_EV_FREE, NULL, VFIO_PSIM_DOMAIN_NONE, pdom->id);
 	xa_destroy(&pdom->ptes);
 	kfree(pdom);
@@ -869,6 +903,8 @@ static struct iommu_device *vfio_psim_probe_device(struct device *dev)
 		mdev = &sdev->iommu;
 		mdev->allocated = false;
 		group = sdev->group;
+		if (READ_ONCE(vfio_psim_iommu.msi_devices))
+			dev_set_msi_domain(dev, vfio_psim_iommu.msi_domain);
 	} else if (vfio_psim_claimed(dev)) {
 		/*
 		 * Its driver bound without an IOMMU group and so took no DMA
@@ -910,6 +946,8 @@ static struct iommu_device *vfio_psim_probe_device(struct device *dev)
 err_free:
 	if (mdev->allocated)
 		kfree(mdev);
+	else
+		dev_set_msi_domain(dev, NULL);
 	return ERR_PTR(ret);
 }
 
@@ -927,6 +965,8 @@ static void vfio_psim_release_device(struct device *dev)
 
 	if (mdev->group)
 		vfio_psim_group_put(mdev->group);
+	if (!mdev->allocated)
+		dev_set_msi_domain(dev, NULL);
 	vfio_psim_log(VFIO_PSIM_EV_RELEASE, dev, 0, 0);
 	if (mdev->allocated)
 		kfree(mdev);
@@ -967,6 +1007,33 @@ static void vfio_psim_get_resv_regions(struct device *dev, struct list_head *hea
 		list_add_tail(&region->list, head);
 }
 
+/* Nothing maps or allocates interrupts in it: only its presence counts. */
+static const struct irq_domain_ops vfio_psim_msi_domain_ops = {};
+
+static int vfio_psim_msi_domain_create(struct vfio_psim_iommu *sim)
+{
+	struct fwnode_handle *fwnode;
+
+	fwnode = irq_domain_alloc_named_fwnode(VFIO_PSIM_NAME "-msi");
+	if (!fwnode)
+		return -ENOMEM;
+	sim->msi_domain = irq_domain_create_tree(fwnode, &vfio_psim_msi_domain_ops,
+						 NULL);
+	if (!sim->msi_domain) {
+		irq_domain_free_fwnode(fwnode);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void vfio_psim_msi_domain_remove(struct vfio_psim_iommu *sim)
+{
+	struct fwnode_handle *fwnode = sim->msi_domain->fwnode;
+
+	irq_domain_remove(sim->msi_domain);
+	irq_domain_free_fwnode(fwnode);
+}
+
 static const struct iommu_ops vfio_psim_iommu_ops = {
 	.capable = vfio_psim_capable,
 	.domain_alloc_paging = vfio_psim_domain_alloc_paging,
@@ -1003,20 +1070,29 @@ int vfio_psim_iommu_init(void)
 
 	sim->dir = debugfs_create_dir("iommu", vfio_psim_debugfs);
 	sim->domains = debugfs_create_dir("domains", sim->dir);
+	sim->msi_cookies = debugfs_create_dir("msi_cookies", sim->dir);
 	sim->devices = debugfs_create_dir("devices", sim->dir);
 	debugfs_create_bool("noexec", 0644, sim->dir, &sim->noexec);
 	debugfs_create_bool("cache_coherency", 0644, sim->dir,
 			    &sim->cache_coherency);
 	debugfs_create_bool("separate_domains", 0644, sim->dir,
 			    &sim->separate_domains);
+	/* Without the MSI layer, a device has no MSI domain to be given. */
+	if (IS_ENABLED(CONFIG_GENERIC_MSI_IRQ))
+		debugfs_create_bool("msi_devices", 0644, sim->dir,
+				    &sim->msi_devices);
 	debugfs_create_file("msi_window", 0644, sim->dir, NULL,
 			    &vfio_psim_msi_fops);
 	debugfs_create_file("history", 0644, sim->dir, NULL,
 			    &vfio_psim_history_fops);
 
-	ret = iommu_device_sysfs_add(&sim->iommu, NULL, NULL, "%s", VFIO_PSIM_NAME);
+	ret = vfio_psim_msi_domain_create(sim);
 	if (ret)
 		goto err_debugfs;
+
+	ret = iommu_device_sysfs_add(&sim->iommu, NULL, NULL, "%s", VFIO_PSIM_NAME);
+	if (ret)
+		goto err_msi;
 
 	/*
 	 * Without a firmware node, the core hands this IOMMU every device that
@@ -1029,6 +1105,8 @@ int vfio_psim_iommu_init(void)
 
 err_sysfs:
 	iommu_device_sysfs_remove(&sim->iommu);
+err_msi:
+	vfio_psim_msi_domain_remove(sim);
 err_debugfs:
 	debugfs_remove_recursive(sim->dir);
 	kfree(sim->history);
@@ -1046,6 +1124,7 @@ void vfio_psim_iommu_exit(void)
 
 	iommu_device_unregister(&sim->iommu);
 	iommu_device_sysfs_remove(&sim->iommu);
+	vfio_psim_msi_domain_remove(sim);
 	debugfs_remove_recursive(sim->dir);
 	kfree(sim->history);
 }
