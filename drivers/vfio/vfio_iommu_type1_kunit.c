@@ -260,10 +260,14 @@ static const struct vfio_type1_test_msi vfio_type1_test_msis[] = {
 	{ "wired platform, direct+reserved", TEST_BUS_PLATFORM, false,
 	  RESV_DIRECT | RESV_RESERVED, false, false,
 	  VFIO_IOMMU_MSI_NO_DOORBELL },
-	{ "wired platform, sw window, unsafe", TEST_BUS_PLATFORM, false,
-	  RESV_SW_MSI, true, false, VFIO_IOMMU_MSI_NO_DOORBELL },
 	{ "no bus, no domain, sw window", TEST_BUS_NONE, false, RESV_SW_MSI,
 	  false, false, VFIO_IOMMU_MSI_NO_DOORBELL },
+
+	/* The parameter lets them in as before, with a cookie for later MSIs */
+	{ "wired platform, sw window, unsafe", TEST_BUS_PLATFORM, false,
+	  RESV_SW_MSI, true, false, VFIO_IOMMU_MSI_ALLOW_UNSAFE },
+	{ "wired platform, no window, unsafe", TEST_BUS_PLATFORM, false,
+	  RESV_NONE, true, false, VFIO_IOMMU_MSI_ALLOW_UNSAFE },
 
 	/* A hardware window keeps the old rule */
 	{ "wired platform, hw window", TEST_BUS_PLATFORM, false, RESV_HW_MSI,
@@ -346,12 +350,23 @@ static void vfio_type1_test_msi_bound(struct kunit *test,
 		KUNIT_EXPECT_FALSE_MSG(test, allowed, "%s domain=%d resv=%#lx",
 				       vfio_type1_test_bus_names[bus],
 				       msi_domain, resv);
+
+	/* No MSI cookie for the domain, so only for what can reach no doorbell */
+	if (verdict == VFIO_IOMMU_MSI_NO_DOORBELL)
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       isolated || allow_unsafe || msi_device ||
+				       hw_window,
+				       "%s domain=%d resv=%#lx unsafe=%d isolated=%d",
+				       vfio_type1_test_bus_names[bus],
+				       msi_domain, resv, allow_unsafe, isolated);
 }
 
 /*
  * Over every combination: the rule never refuses what isolation or
  * allow_unsafe_interrupts allowed before, and never lets in, without them,
- * a group with an MSI-capable device or behind a hardware MSI window.
+ * a group with an MSI-capable device or behind a hardware MSI window. A group
+ * is denied an MSI cookie (VFIO_IOMMU_MSI_NO_DOORBELL) only when neither
+ * isolation nor the parameter let it in, as they did before with a cookie.
  */
 static void vfio_type1_test_msi_bounds(struct kunit *test)
 {

@@ -9,10 +9,19 @@
  * when the IOMMU has no MSI window or a software-managed one, and refuses it
  * behind a hardware window unless the parameter is set.
  *
- * The tests set the simulated IOMMU's MSI window and type1's
- * allow_unsafe_interrupts, and put them back afterwards.
+ * The verdict is taken when a group attaches, and the group can grow after
+ * that (hotplug, a device-tree overlay): a group let in because it could
+ * reach no doorbell must stay so for the life of its IOMMU domain, so type1
+ * gives such a domain no MSI cookie, the handle through which the MSI layer
+ * maps doorbells into it, and keeps apart groups that need one and groups
+ * that must not have one.
+ *
+ * The tests set the simulated IOMMU's MSI window, which devices it makes
+ * MSI-capable, and type1's allow_unsafe_interrupts, and put them back
+ * afterwards.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -30,8 +39,10 @@ struct msi_ctx {
 	struct vp_saved window;
 	struct vp_saved unsafe;
 	struct vp_saved noexec;
+	struct vp_saved msi_devices;
 	struct vp_dev vd;
 	struct vp_dev second;
+	struct sim_dev newcomer;
 	__u8 *buf;
 	int efd;
 };
@@ -51,15 +62,17 @@ static void msi_ctx_close(struct msi_ctx *c)
 	c->efd = -1;
 	vp_close(&c->second);
 	vp_close(&c->vd);
+	sim_destroy(&c->newcomer);
 	dma_buffer_free(c->buf, 2 * PAGE);
 	c->buf = NULL;
+	vp_restore(&c->msi_devices);
 	vp_restore(&c->noexec);
 	vp_restore(&c->unsafe);
 	vp_restore(&c->window);
 }
 
-/* A group of its own whose device has wired interrupts only. */
-static int msi_group_open(struct vp_dev *vd)
+/* A device with wired interrupts only, in group @name (NULL: its own). */
+static int msi_group_open_named(struct vp_dev *vd, const char *name)
 {
 	struct sim_config cfg;
 	unsigned int i;
@@ -68,7 +81,13 @@ static int msi_group_open(struct vp_dev *vd)
 	cfg.num_irqs = NUM_IRQS;
 	for (i = 0; i < NUM_IRQS; i++)
 		cfg.level[i] = true;
+	cfg.group = name;
 	return vp_open_group(vd, &cfg);
+}
+
+static int msi_group_open(struct vp_dev *vd)
+{
+	return msi_group_open_named(vd, NULL);
 }
 
 static int msi_ctx_open(struct msi_ctx *c, const char *window, bool unsafe)
@@ -130,6 +149,38 @@ static void expect_working(struct __test_metadata *_metadata,
 				      c->efd));
 	ASSERT_EQ(0, sim_ring(&c->vd.regs, VFIO_PSIM_REG_IRQ_RAISE, 1U << 1));
 	EXPECT_EQ(1, efd_wait(c->efd, SIM_TIMEOUT_MS));
+}
+
+/*
+ * Whether paging domain @domain has an MSI cookie: 1 or 0, or -1 if it cannot
+ * be read.
+ */
+static int msi_cookie(long domain)
+{
+	char path[128], buf[8];
+
+	snprintf(path, sizeof(path), SIM_KNOB("msi_cookies/%ld"), domain);
+	if (vp_read(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return !strcmp(buf, "Y");
+}
+
+/*
+ * A device the simulated IOMMU makes MSI-capable: its MSI domain is that of
+ * an MSI controller that does not isolate MSIs. @cfg says the rest.
+ */
+static int msi_capable_create(struct msi_ctx *c, struct sim_dev *d,
+			      const struct sim_config *cfg)
+{
+	int ret;
+
+	ret = vp_save_and_set(&c->msi_devices, SIM_KNOB("msi_devices"), "Y");
+	if (ret)
+		return ret;
+	ret = sim_create(d, cfg);
+	if (!ret)
+		ret = vp_restore(&c->msi_devices);
+	return ret;
 }
 
 /* Every MSI window, with and without allow_unsafe_interrupts. */
@@ -270,6 +321,181 @@ TEST_F(msi_hw_window, second_group_is_refused_behind_the_window)
 
 	/* The group already in the container keeps working. */
 	expect_working(_metadata, &self->ctx);
+}
+
+/*
+ * A group whose device cannot issue MSIs, admitted behind a software-managed
+ * MSI window without allow_unsafe_interrupts, in a container of its own.
+ */
+FIXTURE(msi_no_doorbell) {
+	struct msi_ctx ctx;
+	char group_name[64];
+};
+
+FIXTURE_SETUP(msi_no_doorbell)
+{
+	struct msi_ctx *c = &self->ctx;
+
+	msi_ctx_init(c);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	snprintf(self->group_name, sizeof(self->group_name), "msi-%d", getpid());
+	ASSERT_EQ(0, vp_save_and_set(&c->window, SIM_KNOB("msi_window"), "sw_msi"));
+	ASSERT_EQ(0, vp_save_and_set(&c->unsafe, TYPE1_UNSAFE_IRQS, "N"));
+	ASSERT_EQ(0, msi_group_open_named(&c->vd, self->group_name));
+	c->vd.container = vfio_container_attach(c->vd.group, VFIO_TYPE1v2_IOMMU);
+	ASSERT_LE(0, c->vd.container);
+}
+
+FIXTURE_TEARDOWN(msi_no_doorbell)
+{
+	msi_ctx_close(&self->ctx);
+}
+
+/*
+ * Why a device cannot be made MSI-capable here, or NULL: without the MSI
+ * layer, the simulator has no MSI domain to give it, and no device at all can
+ * issue MSIs (the x86_64 test kernel has no PCI_MSI).
+ */
+static const char *msi_devices_missing(void)
+{
+	if (!vp_exists(SIM_KNOB("msi_devices")))
+		return "no MSI support in this kernel (CONFIG_GENERIC_MSI_IRQ)";
+	return NULL;
+}
+
+/* A device that can issue MSIs joins group @name, which is in use. */
+static void grow_group(struct __test_metadata *_metadata, struct msi_ctx *c,
+		       const char *name)
+{
+	struct sim_config cfg;
+	char drv[64];
+
+	sim_config_init(&cfg);
+	cfg.group = name;
+	ASSERT_EQ(0, msi_capable_create(c, &c->newcomer, &cfg));
+	ASSERT_EQ(sim_iommu_group(c->vd.sim.name),
+		  sim_iommu_group(c->newcomer.name));
+	/* Its host driver cannot have it while userspace owns the group ... */
+	ASSERT_EQ(0, sim_driver(c->newcomer.name, drv, sizeof(drv)));
+	EXPECT_STREQ("", drv);
+	/* ... vfio-platform, which leaves DMA ownership to VFIO, can. */
+	ASSERT_EQ(0, sim_bind(c->newcomer.name, VFIO_PLATFORM_DRIVER));
+}
+
+/*
+ * The IOMMU core attaches a new member to the domain its group is in, and
+ * type1 is not told. That domain must not let the MSI layer map a doorbell
+ * for it: the group was admitted because it could reach none.
+ */
+TEST_F(msi_no_doorbell, device_joining_the_group_gets_no_doorbell)
+{
+	struct msi_ctx *c = &self->ctx;
+	long domain = sim_domain_id(c->vd.sim.name);
+	int fd;
+
+	if (msi_devices_missing())
+		SKIP(return, "%s", msi_devices_missing());
+	ASSERT_LT(0, domain);
+	grow_group(_metadata, c, self->group_name);
+	EXPECT_EQ(domain, sim_domain_id(c->newcomer.name));
+
+	/* Userspace can open it through the group it already holds. */
+	fd = vfio_device_get(c->vd.group, c->newcomer.name);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
+
+	EXPECT_EQ(0, msi_cookie(domain))
+		TH_LOG("domain %ld can be given an MSI doorbell", domain);
+}
+
+/* The rule applies to what the group has become when it attaches again. */
+TEST_F(msi_no_doorbell, group_that_gained_an_msi_device_is_refused_at_its_next_attach)
+{
+	struct msi_ctx *c = &self->ctx;
+
+	if (msi_devices_missing())
+		SKIP(return, "%s", msi_devices_missing());
+	grow_group(_metadata, c, self->group_name);
+	ASSERT_EQ(0, ioctl(c->vd.group, VFIO_GROUP_UNSET_CONTAINER));
+	close(c->vd.container);
+	c->vd.container = vfio_container_open();
+	ASSERT_LE(0, c->vd.container);
+	ASSERT_EQ(0, vfio_group_set_container(c->vd.group, c->vd.container));
+	EXPECT_EQ(-1, ioctl(c->vd.container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(EPERM, errno);
+}
+
+/*
+ * A group let in by allow_unsafe_interrupts, which needs a cookie for its
+ * MSIs, joins the container: it gets a domain of its own and a cookie, the
+ * domain of the group without doorbell still has none.
+ */
+TEST_F(msi_no_doorbell, msi_group_does_not_share_the_domain)
+{
+	struct msi_ctx *c = &self->ctx;
+	long domain = sim_domain_id(c->vd.sim.name), other;
+
+	ASSERT_EQ(0, vp_write(TYPE1_UNSAFE_IRQS, "Y\n"));
+	ASSERT_EQ(0, msi_group_open(&c->second));
+	ASSERT_EQ(0, vfio_group_set_container(c->second.group, c->vd.container));
+	other = sim_domain_id(c->second.sim.name);
+
+	ASSERT_LT(0, other);
+	EXPECT_NE(domain, other);
+	EXPECT_EQ(1, msi_cookie(other));
+	EXPECT_EQ(0, msi_cookie(domain));
+}
+
+/*
+ * The other way round: a container whose domain has a cookie, for a group
+ * let in by allow_unsafe_interrupts, and a group without doorbell joining it.
+ */
+FIXTURE(msi_cookie_domain) {
+	struct msi_ctx ctx;
+	char group_name[64];
+};
+
+FIXTURE_SETUP(msi_cookie_domain)
+{
+	struct msi_ctx *c = &self->ctx;
+
+	msi_ctx_init(c);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	snprintf(self->group_name, sizeof(self->group_name), "msi-%d", getpid());
+	ASSERT_EQ(0, vp_save_and_set(&c->window, SIM_KNOB("msi_window"), "sw_msi"));
+	ASSERT_EQ(0, vp_save_and_set(&c->unsafe, TYPE1_UNSAFE_IRQS, "Y"));
+	ASSERT_EQ(0, msi_group_open(&c->second));
+	c->second.container = vfio_container_attach(c->second.group,
+						    VFIO_TYPE1v2_IOMMU);
+	ASSERT_LE(0, c->second.container);
+	ASSERT_EQ(1, msi_cookie(sim_domain_id(c->second.sim.name)));
+	ASSERT_EQ(0, vp_write(TYPE1_UNSAFE_IRQS, "N\n"));
+}
+
+FIXTURE_TEARDOWN(msi_cookie_domain)
+{
+	msi_ctx_close(&self->ctx);
+}
+
+/*
+ * Sharing the domain would hand the cookie to the group, and with it a
+ * doorbell to any MSI-capable device that joins the group later.
+ */
+TEST_F(msi_cookie_domain, group_without_doorbell_gets_a_domain_without_cookie)
+{
+	struct msi_ctx *c = &self->ctx;
+	long domain;
+
+	ASSERT_EQ(0, msi_group_open_named(&c->vd, self->group_name));
+	ASSERT_EQ(0, vfio_group_set_container(c->vd.group, c->second.container));
+	domain = sim_domain_id(c->vd.sim.name);
+
+	ASSERT_LT(0, domain);
+	EXPECT_NE(sim_domain_id(c->second.sim.name), domain);
+	EXPECT_EQ(0, msi_cookie(domain));
 }
 
 TEST_HARNESS_MAIN
