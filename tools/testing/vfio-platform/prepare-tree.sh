@@ -157,20 +157,25 @@ overlay()
 		copy_if_changed "$VP_TOP/$f" "$VP_TREE/$f"
 	done
 
+	# A lookup table, not a pipe into grep -q: with pipefail, grep's early
+	# exit can fail the pipe (SIGPIPE) and remove a file we carry.
+	local -A ours=()
+	for f in "${files[@]}"; do
+		ours[$f]=1
+	done
+
 	# Files we used to carry and no longer do.
 	[ -f "$VP_TREE/.vp-overlay" ] && mapfile -t old < <(grep . "$VP_TREE/.vp-overlay")
 	for f in "${old[@]}"; do
-		if ! printf '%s\n' "${files[@]}" | grep -qxF "$f"; then
-			rm -f "$VP_TREE/$f"
-		fi
+		[ -n "${ours[$f]:-}" ] || rm -f "$VP_TREE/$f"
 	done
 
 	# Replaced directories hold exactly our files.
 	for d in "${replaced_dirs[@]}"; do
 		[ -d "$VP_TREE/$d" ] || continue
-		(cd "$VP_TREE" && find "$d" -type f) | while read -r f; do
-			printf '%s\n' "${files[@]}" | grep -qxF "$f" || rm -f "$VP_TREE/$f"
-		done
+		while read -r f; do
+			[ -n "${ours[$f]:-}" ] || rm -f "$VP_TREE/$f"
+		done < <(cd "$VP_TREE" && find "$d" -type f)
 		find "$VP_TREE/$d" -depth -type d -empty -delete
 	done
 	printf '%s\n' "${files[@]}" >"$VP_TREE/.vp-overlay"
