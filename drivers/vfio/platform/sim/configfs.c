@@ -3,7 +3,7 @@
  * vfio-platform-sim: the configfs tree simulated devices are made with.
  *
  *   vfio-platform-sim/<name>/		a device (mkdir)
- *	live, dev_name, group, compatible, reset
+ *	live, dev_name, group, compatible, reset, registers, autoclear, follow
  *	region<N>/			its MMIO region N (mkdir)
  *		size, offset, readonly
  *	irq<N>/				its interrupt line N (mkdir)
@@ -41,6 +41,11 @@ struct vfio_psim_cfg_irq;
  * @regions: the region directories, by index
  * @irqs: the irq directories, by index
  * @sdev: the live device, or NULL
+ * @registers: see &struct vfio_psim_dev_config
+ * @num_autoclear: entries used in @autoclear
+ * @autoclear: the bits that clear themselves
+ * @num_follow: entries used in @follow
+ * @follow: the bits that follow others
  */
 struct vfio_psim_cfg_dev {
 	struct config_group group;
@@ -52,6 +57,11 @@ struct vfio_psim_cfg_dev {
 	struct vfio_psim_cfg_region *regions[VFIO_PSIM_MAX_REGIONS];
 	struct vfio_psim_cfg_irq *irqs[VFIO_PSIM_MAX_IRQS];
 	struct vfio_psim_dev *sdev;
+	bool registers;
+	unsigned int num_autoclear;
+	struct vfio_psim_bits autoclear[VFIO_PSIM_MAX_BITS];
+	unsigned int num_follow;
+	struct vfio_psim_bits follow[VFIO_PSIM_MAX_BITS];
 };
 
 struct vfio_psim_cfg_region {
@@ -307,6 +317,12 @@ static int vfio_psim_cfg_build(struct vfio_psim_cfg_dev *cdev,
 	cfg->group = cdev->iommu_group;
 	cfg->compatible = cdev->compatible;
 	cfg->reset = cdev->reset;
+	cfg->registers = cdev->registers;
+	memcpy(cfg->bits, cdev->autoclear,
+	       cdev->num_autoclear * sizeof(*cfg->bits));
+	memcpy(cfg->bits + cdev->num_autoclear, cdev->follow,
+	       cdev->num_follow * sizeof(*cfg->bits));
+	cfg->num_bits = cdev->num_autoclear + cdev->num_follow;
 
 	for (i = 0; i < VFIO_PSIM_MAX_REGIONS && cdev->regions[i]; i++)
 		cfg->regions[i] = cdev->regions[i]->cfg;
@@ -589,11 +605,120 @@ static ssize_t vfio_psim_cfg_reset_store(struct config_item *item,
 	return ret ?: count;
 }
 
+static ssize_t vfio_psim_cfg_registers_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	ssize_t ret;
+
+	mutex_lock(&cdev->lock);
+	ret = sysfs_emit(page, "%d\n", cdev->registers);
+	mutex_unlock(&cdev->lock);
+	return ret;
+}
+
+static ssize_t vfio_psim_cfg_registers_store(struct config_item *item,
+					     const char *page, size_t count)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	bool registers;
+	int ret;
+
+	ret = kstrtobool(page, &registers);
+	if (ret)
+		return ret;
+
+	mutex_lock(&cdev->lock);
+	if (cdev->sdev)
+		ret = -EBUSY;
+	else
+		cdev->registers = registers;
+	mutex_unlock(&cdev->lock);
+	return ret ?: count;
+}
+
+static ssize_t vfio_psim_cfg_bits_show(struct vfio_psim_cfg_dev *cdev,
+				       const struct vfio_psim_bits *bits,
+				       const unsigned int *num, char *page)
+{
+	ssize_t ret;
+
+	mutex_lock(&cdev->lock);
+	ret = vfio_psim_bits_emit(page, bits, *num);
+	mutex_unlock(&cdev->lock);
+	return ret;
+}
+
+/* Replaces every entry of the attribute; writing a newline clears it. */
+static ssize_t vfio_psim_cfg_bits_store(struct vfio_psim_cfg_dev *cdev,
+					struct vfio_psim_bits *bits,
+					unsigned int *num, bool follow,
+					const char *page, size_t count)
+{
+	struct vfio_psim_bits *parsed;
+	int n;
+
+	parsed = kcalloc(VFIO_PSIM_MAX_BITS, sizeof(*parsed), GFP_KERNEL);
+	if (!parsed)
+		return -ENOMEM;
+	n = vfio_psim_bits_parse(page, count, follow, parsed);
+	if (n < 0)
+		goto out_free;
+
+	mutex_lock(&cdev->lock);
+	if (cdev->sdev) {
+		n = -EBUSY;
+	} else {
+		memcpy(bits, parsed, n * sizeof(*bits));
+		*num = n;
+	}
+	mutex_unlock(&cdev->lock);
+out_free:
+	kfree(parsed);
+	return n < 0 ? n : count;
+}
+
+static ssize_t vfio_psim_cfg_autoclear_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+
+	return vfio_psim_cfg_bits_show(cdev, cdev->autoclear,
+				       &cdev->num_autoclear, page);
+}
+
+static ssize_t vfio_psim_cfg_autoclear_store(struct config_item *item,
+					     const char *page, size_t count)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+
+	return vfio_psim_cfg_bits_store(cdev, cdev->autoclear,
+					&cdev->num_autoclear, false, page, count);
+}
+
+static ssize_t vfio_psim_cfg_follow_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+
+	return vfio_psim_cfg_bits_show(cdev, cdev->follow, &cdev->num_follow,
+				       page);
+}
+
+static ssize_t vfio_psim_cfg_follow_store(struct config_item *item,
+					  const char *page, size_t count)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+
+	return vfio_psim_cfg_bits_store(cdev, cdev->follow, &cdev->num_follow,
+					true, page, count);
+}
+
 CONFIGFS_ATTR(vfio_psim_cfg_, live);
 CONFIGFS_ATTR_RO(vfio_psim_cfg_, dev_name);
 CONFIGFS_ATTR(vfio_psim_cfg_, group);
 CONFIGFS_ATTR(vfio_psim_cfg_, compatible);
 CONFIGFS_ATTR(vfio_psim_cfg_, reset);
+CONFIGFS_ATTR(vfio_psim_cfg_, registers);
+CONFIGFS_ATTR(vfio_psim_cfg_, autoclear);
+CONFIGFS_ATTR(vfio_psim_cfg_, follow);
 
 static struct configfs_attribute *vfio_psim_cfg_dev_attrs[] = {
 	&vfio_psim_cfg_attr_live,
@@ -601,6 +726,9 @@ static struct configfs_attribute *vfio_psim_cfg_dev_attrs[] = {
 	&vfio_psim_cfg_attr_group,
 	&vfio_psim_cfg_attr_compatible,
 	&vfio_psim_cfg_attr_reset,
+	&vfio_psim_cfg_attr_registers,
+	&vfio_psim_cfg_attr_autoclear,
+	&vfio_psim_cfg_attr_follow,
 	NULL
 };
 
@@ -711,6 +839,7 @@ static struct config_group *vfio_psim_cfg_make_dev(struct config_group *group,
 	}
 	mutex_init(&cdev->lock);
 	cdev->reset = VFIO_PSIM_RESET_HANDLER;
+	cdev->registers = true;
 	config_group_init_type_name(&cdev->group, name, &vfio_psim_cfg_dev_type);
 	return &cdev->group;
 }

@@ -6,7 +6,10 @@
  * are carved out of the MMIO window and whose interrupts come from an IRQ
  * domain of its own. Its registers (vfio_platform_sim_regs.h) are plain
  * memory at the start of region 0 that a work item polls, so the device
- * reacts the same to writes through a mapping and through write(). A
+ * reacts the same to writes through a mapping and through write(). A device
+ * made without them is plain memory in every region, but for the bits its
+ * configuration says change by themselves (bits.c), so that a reset module
+ * written for real hardware can run on it and its writes be seen. A
  * trivial host driver binds to it by default, so that tests take it through
  * the real unbind, driver_override and rebind flow; vfio-platform resets it
  * through a handler registered for its compatible string, through its line
@@ -96,25 +99,28 @@ static void vfio_psim_regs_power_on(struct vfio_psim_dev *sdev)
 
 	lockdep_assert_held(&sdev->lock);
 
-	memset_io(sdev->regs, 0, VFIO_PSIM_REGS_SIZE);
-	writel(VFIO_PSIM_DMA_IRQ(0, fault_line), sdev->regs + VFIO_PSIM_REG_DMA_IRQ);
 	sdev->dma_status = VFIO_PSIM_DMA_IDLE;
 	sdev->dma_count = 0;
 	sdev->dma_seq = 0;
 	sdev->fault_status = 0;
 	sdev->fault_iova = 0;
+	/* Plain memory keeps what was written to it, as a driver left it. */
+	if (!sdev->regs)
+		return;
+	memset_io(sdev->regs, 0, VFIO_PSIM_REGS_SIZE);
+	writel(VFIO_PSIM_DMA_IRQ(0, fault_line), sdev->regs + VFIO_PSIM_REG_DMA_IRQ);
 	vfio_psim_regs_sync(sdev);
 }
 
-static void vfio_psim_dev_poll(struct work_struct *work)
+/* Act on the doorbells of the register file; returns whether one was rung. */
+static bool vfio_psim_regs_poll(struct vfio_psim_dev *sdev)
 {
-	struct vfio_psim_dev *sdev = container_of(to_delayed_work(work),
-						  struct vfio_psim_dev, poll);
 	void __iomem *regs = sdev->regs;
 	bool busy = false;
 	u32 v, raise = 0;
 
-	mutex_lock(&sdev->lock);
+	lockdep_assert_held(&sdev->lock);
+
 	v = readl(regs + VFIO_PSIM_REG_IRQ_ACK);
 	if (v) {
 		writel(0, regs + VFIO_PSIM_REG_IRQ_ACK);
@@ -141,6 +147,20 @@ static void vfio_psim_dev_poll(struct work_struct *work)
 		       regs + VFIO_PSIM_REG_IRQ_STATUS);
 		vfio_psim_irq_raise(&sdev->irqs, raise);
 	}
+	return busy;
+}
+
+static void vfio_psim_dev_poll(struct work_struct *work)
+{
+	struct vfio_psim_dev *sdev = container_of(to_delayed_work(work),
+						  struct vfio_psim_dev, poll);
+	bool busy = false;
+
+	mutex_lock(&sdev->lock);
+	if (sdev->regs)
+		busy = vfio_psim_regs_poll(sdev);
+	if (vfio_psim_bits_poll(sdev))
+		busy = true;
 	mutex_unlock(&sdev->lock);
 
 	if (busy)
@@ -345,6 +365,7 @@ static void vfio_psim_dev_debugfs_init(struct vfio_psim_dev *sdev)
 	debugfs_create_file("regions", 0444, dir, sdev, &vfio_psim_regions_fops);
 	debugfs_create_file("reset", 0200, dir, sdev, &vfio_psim_reset_fops);
 	debugfs_create_u64("resets", 0444, dir, &sdev->resets);
+	debugfs_create_bool("bits_stuck", 0644, dir, &sdev->bits_stuck);
 	if (sdev->reset_line >= 0) {
 		debugfs_create_u64("controller_asserts", 0444, dir,
 				   &sdev->line_asserts);
@@ -366,7 +387,7 @@ static int vfio_psim_dev_check(const struct vfio_psim_dev_config *cfg)
 		       VFIO_PSIM_MAX_REGIONS, cfg->num_regions);
 		return -EINVAL;
 	}
-	if (cfg->regions[0].size < VFIO_PSIM_REGS_SIZE) {
+	if (cfg->registers && cfg->regions[0].size < VFIO_PSIM_REGS_SIZE) {
 		pr_err("%s: region 0 holds the registers and needs at least %#x bytes\n",
 		       cfg->name, VFIO_PSIM_REGS_SIZE);
 		return -EINVAL;
@@ -394,7 +415,14 @@ static int vfio_psim_dev_check(const struct vfio_psim_dev_config *cfg)
 		       cfg->name);
 		return -EOPNOTSUPP;
 	}
-	return 0;
+	/* Its handler resets the register file, which such a device lacks. */
+	if (!cfg->registers && (cfg->reset & VFIO_PSIM_RESET_HANDLER)) {
+		pr_err("%s: a device without registers has no reset handler of the simulator's own: set reset to none or controller\n",
+		       cfg->name);
+		return -EINVAL;
+	}
+	return vfio_psim_bits_check(cfg->name, cfg->bits, cfg->num_bits,
+				    cfg->regions, cfg->num_regions);
 }
 
 static void vfio_psim_dev_free_regions(struct vfio_psim_dev *sdev)
@@ -429,7 +457,8 @@ static int vfio_psim_dev_alloc_regions(struct vfio_psim_dev *sdev,
 		/* Whatever a previous device left there is gone at power-on. */
 		memset_io(vfio_psim_mmio_va(r->base), 0, r->span);
 	}
-	sdev->regs = vfio_psim_mmio_va(sdev->regions[0].start);
+	if (cfg->registers)
+		sdev->regs = vfio_psim_mmio_va(sdev->regions[0].start);
 	return 0;
 }
 
@@ -506,6 +535,8 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 	INIT_DELAYED_WORK(&sdev->poll, vfio_psim_dev_poll);
 	sdev->reset_sources = cfg->reset;
 	sdev->reset_line = -1;
+	sdev->num_bits = cfg->num_bits;
+	memcpy(sdev->bits, cfg->bits, sizeof(sdev->bits));
 
 	sdev->id = ida_alloc(&vfio_psim_ida, GFP_KERNEL);
 	if (sdev->id < 0) {
@@ -559,7 +590,9 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 	sdev->pdev = pdev;
 
 	vfio_psim_dev_debugfs_init(sdev);
-	queue_delayed_work(system_unbound_wq, &sdev->poll, 1);
+	/* Plain memory that changes nothing by itself needs no poller. */
+	if (sdev->regs || sdev->num_bits)
+		queue_delayed_work(system_unbound_wq, &sdev->poll, 1);
 	return sdev;
 
 err_unregister:
@@ -619,11 +652,15 @@ void vfio_psim_dev_destroy(struct vfio_psim_dev *sdev)
  */
 static int vfio_psim_host_probe(struct platform_device *pdev)
 {
+	struct vfio_psim_dev *sdev = vfio_psim_dev_from_device(&pdev->dev);
 	void __iomem *regs;
 	u32 id;
 
-	/* driver_override can point any device here: touch only ours. */
-	if (!vfio_psim_dev_from_device(&pdev->dev))
+	/*
+	 * driver_override can point any device here: touch only ours, and
+	 * only those with the registers it drives.
+	 */
+	if (!sdev || !sdev->regs)
 		return -ENODEV;
 
 	regs = devm_platform_ioremap_resource(pdev, 0);

@@ -5,8 +5,9 @@
  * core.c owns the module, the MMIO window and the debugfs root; iommu.c the
  * software IOMMU; irq.c the interrupt controller of one device; dev.c the
  * simulated devices, their registers, reset and host driver; dma.c their DMA
- * engine; of.c their device-tree nodes and the reset controller; configfs.c
- * the configfs tree that creates them.
+ * engine; bits.c the register bits they change by themselves; of.c their
+ * device-tree nodes and the reset controller; configfs.c the configfs tree
+ * that creates them.
  */
 #ifndef VFIO_PLATFORM_SIM_H
 #define VFIO_PLATFORM_SIM_H
@@ -133,6 +134,33 @@ void vfio_psim_irq_show(struct seq_file *s, struct vfio_psim_irqs *irqs);
 #define VFIO_PSIM_RESET_HANDLER		BIT(0)	/* a handler for its compatible */
 #define VFIO_PSIM_RESET_CONTROLLER	BIT(1)	/* a line of the reset controller */
 
+/* Entries of each of the autoclear and follow attributes. */
+#define VFIO_PSIM_MAX_BITS		16
+
+/**
+ * struct vfio_psim_bits - bits of a register the device changes by itself
+ * @region: the region holding the register
+ * @offset: the register's offset in @region, a multiple of 4
+ * @mask: the bits
+ * @follow: the bits follow others (below); otherwise they clear themselves
+ *	shortly after being set
+ * @src_offset: with @follow, offset in @region of the register they follow
+ * @src_mask: with @follow, @mask is set while all these bits are set, clear
+ *	otherwise
+ *
+ * What self-clearing reset bits and the status bits that acknowledge a
+ * command look like to a driver, on devices that have no register file of
+ * the simulator's own (see &struct vfio_psim_dev_config.registers).
+ */
+struct vfio_psim_bits {
+	u32 region;
+	u32 offset;
+	u32 mask;
+	bool follow;
+	u32 src_offset;
+	u32 src_mask;
+};
+
 /**
  * struct vfio_psim_region_config - how one MMIO region is made
  * @size: bytes of the region
@@ -157,6 +185,10 @@ struct vfio_psim_region_config {
  * @regions: its MMIO regions, in resource order
  * @num_irqs: number of interrupt lines
  * @irq_level: bit n set: line n is level-triggered
+ * @registers: region 0 starts with the simulator's register file; without
+ *	it every region is plain memory, for a driver's own register layout
+ * @num_bits: entries used in @bits
+ * @bits: register bits the device changes by itself
  */
 struct vfio_psim_dev_config {
 	const char *name;
@@ -167,6 +199,9 @@ struct vfio_psim_dev_config {
 	struct vfio_psim_region_config regions[VFIO_PSIM_MAX_REGIONS];
 	unsigned int num_irqs;
 	u32 irq_level;
+	bool registers;
+	unsigned int num_bits;
+	struct vfio_psim_bits bits[2 * VFIO_PSIM_MAX_BITS];
 };
 
 /**
@@ -195,7 +230,12 @@ struct vfio_psim_region {
  * @reset_sources: @reset of &struct vfio_psim_dev_config
  * @num_regions: entries used in @regions
  * @regions: its MMIO regions
- * @regs: the registers, at the start of region 0
+ * @regs: the registers, at the start of region 0; NULL for a device made
+ *	without them
+ * @num_bits: entries used in @bits
+ * @bits: see &struct vfio_psim_dev_config
+ * @bits_stuck: set from debugfs: @bits stay as they are, as on hardware
+ *	that hangs
  * @iommu: what the IOMMU knows of it
  * @irqs: its interrupt lines
  * @reset: the vendor reset handler registration it uses, or NULL
@@ -228,6 +268,9 @@ struct vfio_psim_dev {
 	unsigned int num_regions;
 	struct vfio_psim_region regions[VFIO_PSIM_MAX_REGIONS];
 	void __iomem *regs;
+	unsigned int num_bits;
+	struct vfio_psim_bits bits[2 * VFIO_PSIM_MAX_BITS];
+	bool bits_stuck;
 	struct vfio_psim_iommu_dev iommu;
 	struct vfio_psim_irqs irqs;
 	struct vfio_psim_reset *reset;
@@ -262,6 +305,16 @@ struct vfio_psim_dev *vfio_psim_dev_from_device(struct device *dev);
 void vfio_psim_dev_reset(struct vfio_psim_dev *sdev);
 int vfio_psim_dev_init(void);
 void vfio_psim_dev_exit(void);
+
+/* bits.c */
+int vfio_psim_bits_parse(const char *page, size_t count, bool follow,
+			 struct vfio_psim_bits *bits);
+ssize_t vfio_psim_bits_emit(char *page, const struct vfio_psim_bits *bits,
+			    unsigned int num);
+int vfio_psim_bits_check(const char *name, const struct vfio_psim_bits *bits,
+			 unsigned int num, const struct vfio_psim_region_config *regions,
+			 unsigned int num_regions);
+bool vfio_psim_bits_poll(struct vfio_psim_dev *sdev);
 
 /*
  * of.c, built with CONFIG_VFIO_PLATFORM_SIM_OF only: callers test
