@@ -112,15 +112,46 @@ static bool vfio_psim_cfg_index(const char *name, const char *prefix,
 	return !strcmp(name, canon);
 }
 
+/*
+ * Every attribute but live is configuration a live device was made from, so
+ * it changes only while the device is down. Swaps @size bytes of @val, the
+ * size of both, into @field under the device's lock, leaving the old value
+ * in @val (a string attribute frees it); a live device refuses with -EBUSY
+ * and @val untouched.
+ */
+static int vfio_psim_cfg_set(struct vfio_psim_cfg_dev *cdev, void *field,
+			     void *val, size_t size)
+{
+	u8 *f = field, *v = val;
+	size_t i;
+
+	mutex_lock(&cdev->lock);
+	if (cdev->sdev) {
+		mutex_unlock(&cdev->lock);
+		return -EBUSY;
+	}
+	for (i = 0; i < size; i++)
+		swap(f[i], v[i]);
+	mutex_unlock(&cdev->lock);
+	return 0;
+}
+
+/* Copies @size bytes of @field to @val under the device's lock. */
+static void vfio_psim_cfg_get(struct vfio_psim_cfg_dev *cdev,
+			      const void *field, void *val, size_t size)
+{
+	mutex_lock(&cdev->lock);
+	memcpy(val, field, size);
+	mutex_unlock(&cdev->lock);
+}
+
 static ssize_t vfio_psim_cfg_region_size_show(struct config_item *item, char *page)
 {
 	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
-	ssize_t ret;
+	u64 size;
 
-	mutex_lock(&r->parent->lock);
-	ret = sysfs_emit(page, "%#llx\n", r->cfg.size);
-	mutex_unlock(&r->parent->lock);
-	return ret;
+	vfio_psim_cfg_get(r->parent, &r->cfg.size, &size, sizeof(size));
+	return sysfs_emit(page, "%#llx\n", size);
 }
 
 static ssize_t vfio_psim_cfg_region_size_store(struct config_item *item,
@@ -135,25 +166,17 @@ static ssize_t vfio_psim_cfg_region_size_store(struct config_item *item,
 		return ret;
 	if (!size)
 		return -EINVAL;
-
-	mutex_lock(&r->parent->lock);
-	if (r->parent->sdev)
-		ret = -EBUSY;
-	else
-		r->cfg.size = size;
-	mutex_unlock(&r->parent->lock);
-	return ret ?: count;
+	return vfio_psim_cfg_set(r->parent, &r->cfg.size, &size,
+				 sizeof(size)) ?: count;
 }
 
 static ssize_t vfio_psim_cfg_region_offset_show(struct config_item *item, char *page)
 {
 	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
-	ssize_t ret;
+	u32 offset;
 
-	mutex_lock(&r->parent->lock);
-	ret = sysfs_emit(page, "%#x\n", r->cfg.offset);
-	mutex_unlock(&r->parent->lock);
-	return ret;
+	vfio_psim_cfg_get(r->parent, &r->cfg.offset, &offset, sizeof(offset));
+	return sysfs_emit(page, "%#x\n", offset);
 }
 
 static ssize_t vfio_psim_cfg_region_offset_store(struct config_item *item,
@@ -168,25 +191,18 @@ static ssize_t vfio_psim_cfg_region_offset_store(struct config_item *item,
 		return ret;
 	if (offset >= PAGE_SIZE)
 		return -EINVAL;
-
-	mutex_lock(&r->parent->lock);
-	if (r->parent->sdev)
-		ret = -EBUSY;
-	else
-		r->cfg.offset = offset;
-	mutex_unlock(&r->parent->lock);
-	return ret ?: count;
+	return vfio_psim_cfg_set(r->parent, &r->cfg.offset, &offset,
+				 sizeof(offset)) ?: count;
 }
 
 static ssize_t vfio_psim_cfg_region_readonly_show(struct config_item *item, char *page)
 {
 	struct vfio_psim_cfg_region *r = to_vfio_psim_cfg_region(item);
-	ssize_t ret;
+	bool readonly;
 
-	mutex_lock(&r->parent->lock);
-	ret = sysfs_emit(page, "%d\n", r->cfg.readonly);
-	mutex_unlock(&r->parent->lock);
-	return ret;
+	vfio_psim_cfg_get(r->parent, &r->cfg.readonly, &readonly,
+			  sizeof(readonly));
+	return sysfs_emit(page, "%d\n", readonly);
 }
 
 static ssize_t vfio_psim_cfg_region_readonly_store(struct config_item *item,
@@ -199,14 +215,8 @@ static ssize_t vfio_psim_cfg_region_readonly_store(struct config_item *item,
 	ret = kstrtobool(page, &readonly);
 	if (ret)
 		return ret;
-
-	mutex_lock(&r->parent->lock);
-	if (r->parent->sdev)
-		ret = -EBUSY;
-	else
-		r->cfg.readonly = readonly;
-	mutex_unlock(&r->parent->lock);
-	return ret ?: count;
+	return vfio_psim_cfg_set(r->parent, &r->cfg.readonly, &readonly,
+				 sizeof(readonly)) ?: count;
 }
 
 CONFIGFS_ATTR(vfio_psim_cfg_region_, size);
@@ -240,33 +250,25 @@ static const char * const vfio_psim_triggers[] = { "edge", "level" };
 static ssize_t vfio_psim_cfg_irq_trigger_show(struct config_item *item, char *page)
 {
 	struct vfio_psim_cfg_irq *irq = to_vfio_psim_cfg_irq(item);
-	ssize_t ret;
+	bool level;
 
-	mutex_lock(&irq->parent->lock);
-	ret = sysfs_emit(page, "%s\n", vfio_psim_triggers[irq->level]);
-	mutex_unlock(&irq->parent->lock);
-	return ret;
+	vfio_psim_cfg_get(irq->parent, &irq->level, &level, sizeof(level));
+	return sysfs_emit(page, "%s\n", vfio_psim_triggers[level]);
 }
 
 static ssize_t vfio_psim_cfg_irq_trigger_store(struct config_item *item,
 					       const char *page, size_t count)
 {
 	struct vfio_psim_cfg_irq *irq = to_vfio_psim_cfg_irq(item);
+	bool level;
 	int ret;
 
 	ret = sysfs_match_string(vfio_psim_triggers, page);
 	if (ret < 0)
 		return ret;
-
-	mutex_lock(&irq->parent->lock);
-	if (irq->parent->sdev) {
-		ret = -EBUSY;
-	} else {
-		irq->level = ret;
-		ret = 0;
-	}
-	mutex_unlock(&irq->parent->lock);
-	return ret ?: count;
+	level = ret;
+	return vfio_psim_cfg_set(irq->parent, &irq->level, &level,
+				 sizeof(level)) ?: count;
 }
 
 CONFIGFS_ATTR(vfio_psim_cfg_irq_, trigger);
@@ -466,6 +468,7 @@ static ssize_t vfio_psim_cfg_store_string(struct vfio_psim_cfg_dev *cdev,
 					  size_t count, bool may_clear)
 {
 	char *s;
+	int ret;
 
 	s = vfio_psim_cfg_strdup(page, count);
 	if (!s)
@@ -479,16 +482,10 @@ static ssize_t vfio_psim_cfg_store_string(struct vfio_psim_cfg_dev *cdev,
 		s = NULL;
 	}
 
-	mutex_lock(&cdev->lock);
-	if (cdev->sdev) {
-		mutex_unlock(&cdev->lock);
-		kfree(s);
-		return -EBUSY;
-	}
-	swap(*attr, s);
-	mutex_unlock(&cdev->lock);
+	/* Frees the old string, or the new one when the device is live. */
+	ret = vfio_psim_cfg_set(cdev, attr, &s, sizeof(s));
 	kfree(s);
-	return count;
+	return ret ?: count;
 }
 
 static ssize_t vfio_psim_cfg_group_store(struct config_item *item,
@@ -520,10 +517,7 @@ static ssize_t vfio_psim_cfg_compatible_store(struct config_item *item,
 					  false);
 }
 
-/*
- * The words of the reset attribute, by VFIO_PSIM_RESET_* bit; "0" and "1"
- * remain from when the attribute was a bool and mean "none" and "handler".
- */
+/* The words of the reset attribute, by VFIO_PSIM_RESET_* bit. */
 static const char * const vfio_psim_reset_words[] = {
 	[ilog2(VFIO_PSIM_RESET_HANDLER)] = "handler",
 	[ilog2(VFIO_PSIM_RESET_CONTROLLER)] = "controller",
@@ -547,7 +541,7 @@ static ssize_t vfio_psim_cfg_reset_show(struct config_item *item, char *page)
 	return len;
 }
 
-/* "none", "0", "1", or words of vfio_psim_reset_words apart by spaces or commas. */
+/* "none", or words of vfio_psim_reset_words apart by spaces or commas. */
 static int vfio_psim_cfg_parse_reset(const char *page, size_t count,
 				     unsigned int *reset)
 {
@@ -559,12 +553,8 @@ static int vfio_psim_cfg_parse_reset(const char *page, size_t count,
 		return -ENOMEM;
 
 	*reset = 0;
-	if (!strcmp(buf, "none") || !strcmp(buf, "0"))
+	if (!strcmp(buf, "none"))
 		goto out_free;
-	if (!strcmp(buf, "1")) {
-		*reset = VFIO_PSIM_RESET_HANDLER;
-		goto out_free;
-	}
 
 	cur = buf;
 	while ((word = strsep(&cur, " ,"))) {
@@ -595,14 +585,8 @@ static ssize_t vfio_psim_cfg_reset_store(struct config_item *item,
 	ret = vfio_psim_cfg_parse_reset(page, count, &reset);
 	if (ret)
 		return ret;
-
-	mutex_lock(&cdev->lock);
-	if (cdev->sdev)
-		ret = -EBUSY;
-	else
-		cdev->reset = reset;
-	mutex_unlock(&cdev->lock);
-	return ret ?: count;
+	return vfio_psim_cfg_set(cdev, &cdev->reset, &reset,
+				 sizeof(reset)) ?: count;
 }
 
 static ssize_t vfio_psim_cfg_registers_show(struct config_item *item, char *page)

@@ -191,13 +191,11 @@ static int of_node_path(const char *dev, char *buf, size_t size)
 	return 0;
 }
 
-TEST_F(reset, attribute_takes_sources_and_the_old_bool)
+TEST_F(reset, attribute_takes_the_sources_and_nothing_else)
 {
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "1", "handler" },
-		{ "0", "none" },
 		{ "controller", "controller" },
 		{ "controller,handler", "handler controller" },
 		{ "handler controller", "handler controller" },
@@ -219,6 +217,9 @@ TEST_F(reset, attribute_takes_sources_and_the_old_bool)
 	EXPECT_NE(0, vp_write(path, "bogus\n"));
 	EXPECT_NE(0, vp_write(path, "handler,bogus\n"));
 	EXPECT_NE(0, vp_write(path, "\n"));
+	/* The words of a bool this attribute was before it was released. */
+	EXPECT_EQ(-EINVAL, vp_write(path, "1\n"));
+	EXPECT_EQ(-EINVAL, vp_write(path, "0\n"));
 	ASSERT_LE(0, vp_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("handler", buf);
 }

@@ -235,7 +235,7 @@ int sim_create(struct sim_dev *d, const struct sim_config *cfg)
 	if (!ret && cfg->compatible)
 		ret = sim_attr_str(d, "compatible", cfg->compatible);
 	if (!ret)
-		ret = sim_attr(d, "", "reset", "%llu", !cfg->no_reset);
+		ret = sim_attr_str(d, "reset", cfg->no_reset ? "none" : "handler");
 	if (!ret)
 		ret = sim_set_live(d, true);
 	if (ret)
