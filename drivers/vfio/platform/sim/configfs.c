@@ -12,6 +12,12 @@
  * Writing 1 to live makes the device from the configuration; writing 0
  * removes it. While the device is live its configuration cannot change and
  * its region and irq directories cannot be removed.
+ *
+ * Removing a device waits for its driver to let it go, and vfio-platform
+ * waits for user space to close it: that may take as long as user space
+ * likes. The removal therefore runs without the device's lock, so that the
+ * attributes stay readable; until it is over the device counts as live,
+ * and every change, including another write to live, fails with EBUSY.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,6 +52,9 @@ struct vfio_psim_cfg_irq;
  * @autoclear: the bits that clear themselves
  * @num_follow: entries used in @follow
  * @follow: the bits that follow others
+ * @leaving: @sdev is being removed without the lock held
+ * @dev_name: the name of @sdev, which its attribute shows while @sdev is
+ *	being freed
  */
 struct vfio_psim_cfg_dev {
 	struct config_group group;
@@ -62,6 +71,8 @@ struct vfio_psim_cfg_dev {
 	struct vfio_psim_bits autoclear[VFIO_PSIM_MAX_BITS];
 	unsigned int num_follow;
 	struct vfio_psim_bits follow[VFIO_PSIM_MAX_BITS];
+	bool leaving;
+	char dev_name[sizeof_field(struct vfio_psim_dev, dev_name)];
 };
 
 struct vfio_psim_cfg_region {
@@ -383,6 +394,7 @@ static int vfio_psim_cfg_activate(struct vfio_psim_cfg_dev *cdev)
 		goto err_undepend;
 	}
 	cdev->sdev = sdev;
+	strscpy(cdev->dev_name, sdev->dev_name);
 	goto out_free;
 
 err_undepend:
@@ -393,14 +405,25 @@ out_free:
 	return ret;
 }
 
+/*
+ * Called with the lock held, which it drops while the device goes away and
+ * takes again. @leaving keeps the configuration, and so the pinned
+ * directories, as they are meanwhile.
+ */
 static void vfio_psim_cfg_deactivate(struct vfio_psim_cfg_dev *cdev)
+	__must_hold(&cdev->lock)
 {
 	struct config_item *items[VFIO_PSIM_MAX_REGIONS + VFIO_PSIM_MAX_IRQS];
+	struct vfio_psim_dev *sdev = cdev->sdev;
 	unsigned int i, n;
 
 	lockdep_assert_held(&cdev->lock);
 
-	vfio_psim_dev_destroy(cdev->sdev);
+	cdev->leaving = true;
+	mutex_unlock(&cdev->lock);
+	vfio_psim_dev_destroy(sdev);
+	mutex_lock(&cdev->lock);
+	cdev->leaving = false;
 	cdev->sdev = NULL;
 
 	n = vfio_psim_cfg_children(cdev, items);
@@ -419,7 +442,10 @@ static ssize_t vfio_psim_cfg_live_show(struct config_item *item, char *page)
 	return ret;
 }
 
-/* Writing the state the device is in already does nothing. */
+/*
+ * Writing the state the device is in already does nothing; writing anything
+ * while it goes away fails.
+ */
 static ssize_t vfio_psim_cfg_live_store(struct config_item *item,
 					const char *page, size_t count)
 {
@@ -432,7 +458,9 @@ static ssize_t vfio_psim_cfg_live_store(struct config_item *item,
 		return ret;
 
 	mutex_lock(&cdev->lock);
-	if (live && !cdev->sdev)
+	if (cdev->leaving)
+		ret = -EBUSY;
+	else if (live && !cdev->sdev)
 		ret = vfio_psim_cfg_activate(cdev);
 	else if (!live && cdev->sdev)
 		vfio_psim_cfg_deactivate(cdev);
@@ -446,7 +474,7 @@ static ssize_t vfio_psim_cfg_dev_name_show(struct config_item *item, char *page)
 	ssize_t ret;
 
 	mutex_lock(&cdev->lock);
-	ret = sysfs_emit(page, "%s\n", cdev->sdev ? cdev->sdev->dev_name : "none");
+	ret = sysfs_emit(page, "%s\n", cdev->sdev ? cdev->dev_name : "none");
 	mutex_unlock(&cdev->lock);
 	return ret;
 }
