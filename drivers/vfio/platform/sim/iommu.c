@@ -29,6 +29,7 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/panic.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -919,6 +920,8 @@ static struct iommu_device *vfio_psim_probe_device(struct device *dev)
 		if (!mdev)
 			return ERR_PTR(-ENOMEM);
 		mdev->allocated = true;
+		dev_warn(dev, "claimed by %s: it gets an IOMMU group, but its DMA is not translated\n",
+			 KBUILD_MODNAME);
 	} else {
 		return ERR_PTR(-ENODEV);
 	}
@@ -1067,6 +1070,18 @@ int vfio_psim_iommu_init(void)
 			       GFP_KERNEL);
 	if (!sim->history)
 		return -ENOMEM;
+
+	/*
+	 * VFIO trusts an IOMMU group to confine the device's DMA; a claimed
+	 * real device gets one while its DMA still goes straight to memory,
+	 * so whoever owns it through VFIO can reach all of memory. Fine for a
+	 * test machine, and the kernel log and taint must say it was done.
+	 */
+	if (vfio_psim_claim && *vfio_psim_claim) {
+		pr_warn("claim=%s: for testing only! These devices will look IOMMU-protected to VFIO, but nothing translates their DMA: their VFIO user can read and write all of memory. Each claimed device pins this module until it goes away.\n",
+			vfio_psim_claim);
+		add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
+	}
 
 	sim->dir = debugfs_create_dir("iommu", vfio_psim_debugfs);
 	sim->domains = debugfs_create_dir("domains", sim->dir);

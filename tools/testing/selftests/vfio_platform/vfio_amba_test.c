@@ -488,4 +488,64 @@ TEST_F(pl061, gpio_pl061_returns_after_restore)
 				sizeof(chip)));
 }
 
+/* TAINT_TEST of include/linux/panic.h, bit 18 of /proc/sys/kernel/tainted. */
+#define TAINT_TEST_BIT		18
+
+/*
+ * Whether a record of the kernel log holds both @a and @b. /dev/kmsg gives
+ * one record per read, and EPIPE for records overwritten meanwhile.
+ */
+static bool kmsg_has(const char *a, const char *b)
+{
+	char rec[2048];
+	bool found = false;
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		if (strstr(rec, a) && strstr(rec, b)) {
+			found = true;
+			break;
+		}
+	}
+	close(fd);
+	return found;
+}
+
+/*
+ * Claiming a real device gives it an IOMMU group while its DMA is not
+ * translated: the kernel is tainted for testing and the log names the
+ * device. Only the arm64 lanes load the simulator with claim=, and only they
+ * build this program.
+ */
+TEST(claiming_taints_the_kernel_and_names_the_device)
+{
+	unsigned long long tainted;
+	char path[256];
+
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s", PL031_DEV);
+	if (!vp_exists(path))
+		SKIP(return, "no %s: not QEMU's arm64 virt machine", PL031_DEV);
+	ASSERT_LE(0, amba_group(PL031_DEV))
+		TH_LOG("%s has no IOMMU group: load vfio-platform-sim with claim=%s first",
+		       PL031_DEV, PL031_DEV);
+
+	ASSERT_EQ(0, vp_read_ull("/proc/sys/kernel/tainted", &tainted));
+	EXPECT_TRUE(tainted & (1ULL << TAINT_TEST_BIT))
+		TH_LOG("tainted = %#llx, no TAINT_TEST", tainted);
+	EXPECT_TRUE(kmsg_has(PL031_DEV, "DMA is not translated"))
+		TH_LOG("no warning naming %s in the kernel log", PL031_DEV);
+	EXPECT_TRUE(kmsg_has("claim=", "for testing only"))
+		TH_LOG("no warning about claim= in the kernel log");
+}
+
 TEST_HARNESS_MAIN
