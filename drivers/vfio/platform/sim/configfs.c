@@ -3,7 +3,8 @@
  * vfio-platform-sim: the configfs tree simulated devices are made with.
  *
  *   vfio-platform-sim/<name>/		a device (mkdir)
- *	live, dev_name, group, compatible, reset, registers, autoclear, follow
+ *	live, dev_name, group, compatible, reset, reset_line,
+ *	registers, autoclear, follow
  *	region<N>/			its MMIO region N (mkdir)
  *		size, offset, readonly
  *	irq<N>/				its interrupt line N (mkdir)
@@ -44,6 +45,7 @@ struct vfio_psim_cfg_irq;
  * @iommu_group: see &struct vfio_psim_dev_config, or NULL
  * @compatible: see &struct vfio_psim_dev_config
  * @reset: see &struct vfio_psim_dev_config
+ * @reset_line: see &struct vfio_psim_dev_config
  * @regions: the region directories, by index
  * @irqs: the irq directories, by index
  * @sdev: the live device, or NULL
@@ -63,6 +65,7 @@ struct vfio_psim_cfg_dev {
 	char *iommu_group;
 	char *compatible;
 	unsigned int reset;
+	int reset_line;
 	struct vfio_psim_cfg_region *regions[VFIO_PSIM_MAX_REGIONS];
 	struct vfio_psim_cfg_irq *irqs[VFIO_PSIM_MAX_IRQS];
 	struct vfio_psim_dev *sdev;
@@ -82,11 +85,24 @@ struct vfio_psim_cfg_region {
 	struct vfio_psim_region_config cfg;
 };
 
+/* The trigger attribute's words, and what they are in a vfio_psim_cfg_irq. */
+enum vfio_psim_cfg_trigger {
+	VFIO_PSIM_CFG_EDGE,
+	VFIO_PSIM_CFG_LEVEL,
+	VFIO_PSIM_CFG_NONE,
+};
+
+static const char * const vfio_psim_triggers[] = {
+	[VFIO_PSIM_CFG_EDGE] = "edge",
+	[VFIO_PSIM_CFG_LEVEL] = "level",
+	[VFIO_PSIM_CFG_NONE] = "none",
+};
+
 struct vfio_psim_cfg_irq {
 	struct config_item item;
 	struct vfio_psim_cfg_dev *parent;
 	unsigned int index;
-	bool level;
+	enum vfio_psim_cfg_trigger trigger;
 };
 
 static struct vfio_psim_cfg_dev *to_vfio_psim_cfg_dev(struct config_item *item)
@@ -256,30 +272,29 @@ static const struct config_item_type vfio_psim_cfg_region_type = {
 	.ct_owner = THIS_MODULE,
 };
 
-static const char * const vfio_psim_triggers[] = { "edge", "level" };
-
 static ssize_t vfio_psim_cfg_irq_trigger_show(struct config_item *item, char *page)
 {
 	struct vfio_psim_cfg_irq *irq = to_vfio_psim_cfg_irq(item);
-	bool level;
+	enum vfio_psim_cfg_trigger trigger;
 
-	vfio_psim_cfg_get(irq->parent, &irq->level, &level, sizeof(level));
-	return sysfs_emit(page, "%s\n", vfio_psim_triggers[level]);
+	vfio_psim_cfg_get(irq->parent, &irq->trigger, &trigger,
+			  sizeof(trigger));
+	return sysfs_emit(page, "%s\n", vfio_psim_triggers[trigger]);
 }
 
 static ssize_t vfio_psim_cfg_irq_trigger_store(struct config_item *item,
 					       const char *page, size_t count)
 {
 	struct vfio_psim_cfg_irq *irq = to_vfio_psim_cfg_irq(item);
-	bool level;
+	enum vfio_psim_cfg_trigger trigger;
 	int ret;
 
 	ret = sysfs_match_string(vfio_psim_triggers, page);
 	if (ret < 0)
 		return ret;
-	level = ret;
-	return vfio_psim_cfg_set(irq->parent, &irq->level, &level,
-				 sizeof(level)) ?: count;
+	trigger = ret;
+	return vfio_psim_cfg_set(irq->parent, &irq->trigger, &trigger,
+				 sizeof(trigger)) ?: count;
 }
 
 CONFIGFS_ATTR(vfio_psim_cfg_irq_, trigger);
@@ -336,6 +351,7 @@ static int vfio_psim_cfg_build(struct vfio_psim_cfg_dev *cdev,
 	memcpy(cfg->bits + cdev->num_autoclear, cdev->follow,
 	       cdev->num_follow * sizeof(*cfg->bits));
 	cfg->num_bits = cdev->num_autoclear + cdev->num_follow;
+	cfg->reset_line = cdev->reset_line;
 
 	for (i = 0; i < VFIO_PSIM_MAX_REGIONS && cdev->regions[i]; i++)
 		cfg->regions[i] = cdev->regions[i]->cfg;
@@ -348,9 +364,12 @@ static int vfio_psim_cfg_build(struct vfio_psim_cfg_dev *cdev,
 		}
 	}
 
-	for (i = 0; i < VFIO_PSIM_MAX_IRQS && cdev->irqs[i]; i++)
-		if (cdev->irqs[i]->level)
+	for (i = 0; i < VFIO_PSIM_MAX_IRQS && cdev->irqs[i]; i++) {
+		if (cdev->irqs[i]->trigger == VFIO_PSIM_CFG_LEVEL)
 			cfg->irq_level |= BIT(i);
+		else if (cdev->irqs[i]->trigger == VFIO_PSIM_CFG_NONE)
+			cfg->irq_untyped |= BIT(i);
+	}
 	cfg->num_irqs = i;
 	for (; i < VFIO_PSIM_MAX_IRQS; i++) {
 		if (cdev->irqs[i]) {
@@ -490,39 +509,26 @@ static ssize_t vfio_psim_cfg_group_show(struct config_item *item, char *page)
 	return ret;
 }
 
-/* Stores a string attribute: an empty one clears it when @may_clear. */
-static ssize_t vfio_psim_cfg_store_string(struct vfio_psim_cfg_dev *cdev,
-					  char **attr, const char *page,
-					  size_t count, bool may_clear)
+/* An empty name gives the device a group of its own. */
+static ssize_t vfio_psim_cfg_group_store(struct config_item *item,
+					 const char *page, size_t count)
 {
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
 	char *s;
 	int ret;
 
 	s = vfio_psim_cfg_strdup(page, count);
 	if (!s)
 		return -ENOMEM;
-	if (!*s && !may_clear) {
-		kfree(s);
-		return -EINVAL;
-	}
 	if (!*s) {
 		kfree(s);
 		s = NULL;
 	}
 
-	/* Frees the old string, or the new one when the device is live. */
-	ret = vfio_psim_cfg_set(cdev, attr, &s, sizeof(s));
+	/* Frees the old name, or the new one when the device is live. */
+	ret = vfio_psim_cfg_set(cdev, &cdev->iommu_group, &s, sizeof(s));
 	kfree(s);
 	return ret ?: count;
-}
-
-static ssize_t vfio_psim_cfg_group_store(struct config_item *item,
-					 const char *page, size_t count)
-{
-	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
-
-	return vfio_psim_cfg_store_string(cdev, &cdev->iommu_group, page, count,
-					  true);
 }
 
 static ssize_t vfio_psim_cfg_compatible_show(struct config_item *item, char *page)
@@ -536,13 +542,50 @@ static ssize_t vfio_psim_cfg_compatible_show(struct config_item *item, char *pag
 	return ret;
 }
 
+/*
+ * Compatible strings apart by spaces, most specific first, kept apart by
+ * single spaces. None, or more than the simulator keeps, is EINVAL.
+ */
 static ssize_t vfio_psim_cfg_compatible_store(struct config_item *item,
 					      const char *page, size_t count)
 {
 	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	char *buf, *cur, *word, *list;
+	unsigned int n = 0;
+	size_t len = 0;
+	int ret;
 
-	return vfio_psim_cfg_store_string(cdev, &cdev->compatible, page, count,
-					  false);
+	buf = vfio_psim_cfg_strdup(page, count);
+	if (!buf)
+		return -ENOMEM;
+	list = kzalloc(strlen(buf) + 1, GFP_KERNEL);
+	if (!list) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	ret = -EINVAL;
+	cur = buf;
+	while ((word = strsep(&cur, " \t"))) {
+		if (!*word)
+			continue;
+		if (++n > VFIO_PSIM_MAX_COMPATIBLE)
+			goto out_free;
+		if (len)
+			list[len++] = ' ';
+		/* @list is as long as @buf and zeroed: it stays terminated. */
+		memcpy(list + len, word, strlen(word));
+		len += strlen(word);
+	}
+	if (!n)
+		goto out_free;
+
+	/* Frees the old list, or the new one when the device is live. */
+	ret = vfio_psim_cfg_set(cdev, &cdev->compatible, &list, sizeof(list));
+out_free:
+	kfree(list);
+	kfree(buf);
+	return ret ?: count;
 }
 
 /* The words of the reset attribute, by VFIO_PSIM_RESET_* bit. */
@@ -620,12 +663,10 @@ static ssize_t vfio_psim_cfg_reset_store(struct config_item *item,
 static ssize_t vfio_psim_cfg_registers_show(struct config_item *item, char *page)
 {
 	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
-	ssize_t ret;
+	bool registers;
 
-	mutex_lock(&cdev->lock);
-	ret = sysfs_emit(page, "%d\n", cdev->registers);
-	mutex_unlock(&cdev->lock);
-	return ret;
+	vfio_psim_cfg_get(cdev, &cdev->registers, &registers, sizeof(registers));
+	return sysfs_emit(page, "%d\n", registers);
 }
 
 static ssize_t vfio_psim_cfg_registers_store(struct config_item *item,
@@ -638,14 +679,8 @@ static ssize_t vfio_psim_cfg_registers_store(struct config_item *item,
 	ret = kstrtobool(page, &registers);
 	if (ret)
 		return ret;
-
-	mutex_lock(&cdev->lock);
-	if (cdev->sdev)
-		ret = -EBUSY;
-	else
-		cdev->registers = registers;
-	mutex_unlock(&cdev->lock);
-	return ret ?: count;
+	return vfio_psim_cfg_set(cdev, &cdev->registers, &registers,
+				 sizeof(registers)) ?: count;
 }
 
 static ssize_t vfio_psim_cfg_bits_show(struct vfio_psim_cfg_dev *cdev,
@@ -723,6 +758,35 @@ static ssize_t vfio_psim_cfg_follow_store(struct config_item *item,
 					true, page, count);
 }
 
+static ssize_t vfio_psim_cfg_reset_line_show(struct config_item *item, char *page)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	int line;
+
+	vfio_psim_cfg_get(cdev, &cdev->reset_line, &line, sizeof(line));
+	if (line < 0)
+		return sysfs_emit(page, "auto\n");
+	return sysfs_emit(page, "%d\n", line);
+}
+
+/* "auto" for a line of the device's own, or the number of a shared line. */
+static ssize_t vfio_psim_cfg_reset_line_store(struct config_item *item,
+					      const char *page, size_t count)
+{
+	struct vfio_psim_cfg_dev *cdev = to_vfio_psim_cfg_dev(item);
+	unsigned int n;
+	int line;
+
+	if (sysfs_streq(page, "auto"))
+		line = -1;
+	else if (!kstrtouint(page, 0, &n) && n < VFIO_PSIM_RESET_LINES)
+		line = n;
+	else
+		return -EINVAL;
+	return vfio_psim_cfg_set(cdev, &cdev->reset_line, &line,
+				 sizeof(line)) ?: count;
+}
+
 CONFIGFS_ATTR(vfio_psim_cfg_, live);
 CONFIGFS_ATTR_RO(vfio_psim_cfg_, dev_name);
 CONFIGFS_ATTR(vfio_psim_cfg_, group);
@@ -731,6 +795,7 @@ CONFIGFS_ATTR(vfio_psim_cfg_, reset);
 CONFIGFS_ATTR(vfio_psim_cfg_, registers);
 CONFIGFS_ATTR(vfio_psim_cfg_, autoclear);
 CONFIGFS_ATTR(vfio_psim_cfg_, follow);
+CONFIGFS_ATTR(vfio_psim_cfg_, reset_line);
 
 static struct configfs_attribute *vfio_psim_cfg_dev_attrs[] = {
 	&vfio_psim_cfg_attr_live,
@@ -741,6 +806,7 @@ static struct configfs_attribute *vfio_psim_cfg_dev_attrs[] = {
 	&vfio_psim_cfg_attr_registers,
 	&vfio_psim_cfg_attr_autoclear,
 	&vfio_psim_cfg_attr_follow,
+	&vfio_psim_cfg_attr_reset_line,
 	NULL
 };
 
@@ -778,7 +844,7 @@ static struct config_item *vfio_psim_cfg_make_child(struct config_group *group,
 		}
 		irq->parent = cdev;
 		irq->index = index;
-		irq->level = true;
+		irq->trigger = VFIO_PSIM_CFG_LEVEL;
 		config_item_init_type_name(&irq->item, name,
 					   &vfio_psim_cfg_irq_type);
 		cdev->irqs[index] = irq;
@@ -852,6 +918,7 @@ static struct config_group *vfio_psim_cfg_make_dev(struct config_group *group,
 	mutex_init(&cdev->lock);
 	cdev->reset = VFIO_PSIM_RESET_HANDLER;
 	cdev->registers = true;
+	cdev->reset_line = -1;
 	config_group_init_type_name(&cdev->group, name, &vfio_psim_cfg_dev_type);
 	return &cdev->group;
 }

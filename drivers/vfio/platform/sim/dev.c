@@ -17,6 +17,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/idr.h>
 #include <linux/io.h>
@@ -196,7 +197,9 @@ void vfio_psim_dev_reset(struct vfio_psim_dev *sdev)
  * vfio-platform finds a reset handler by compatible string, so devices that
  * share one must agree on whether they are reset by a handler. Each live
  * compatible has an entry counting its devices; the handler is registered
- * while a device reset by a handler uses it.
+ * while a device reset by a handler uses it. Only a device's last, most
+ * generic, compatible string gets a handler: vfio-platform tries the more
+ * specific ones first, so a test can put any other handler in front.
  */
 struct vfio_psim_reset {
 	struct list_head node;
@@ -223,13 +226,14 @@ static int vfio_psim_reset_handler(struct device *dev)
 static int vfio_psim_reset_get(struct vfio_psim_dev *sdev)
 {
 	bool handler = sdev->reset_sources & VFIO_PSIM_RESET_HANDLER;
-	size_t len = strlen(sdev->compatible) + 1;
+	const char *compat = sdev->compat[sdev->num_compat - 1];
+	size_t len = strlen(compat) + 1;
 	struct vfio_psim_reset *r;
 	int ret = 0;
 
 	mutex_lock(&vfio_psim_resets_lock);
 	list_for_each_entry(r, &vfio_psim_resets, node) {
-		if (!strcmp(r->compat, sdev->compatible))
+		if (!strcmp(r->compat, compat))
 			goto found;
 	}
 
@@ -238,7 +242,7 @@ static int vfio_psim_reset_get(struct vfio_psim_dev *sdev)
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	memcpy(r->compat, sdev->compatible, len);
+	memcpy(r->compat, compat, len);
 	r->handler.compat = r->compat;
 	r->handler.reset = vfio_psim_reset_handler;
 	list_add_tail(&r->node, &vfio_psim_resets);
@@ -377,6 +381,40 @@ static void vfio_psim_dev_debugfs_init(struct vfio_psim_dev *sdev)
 	sdev->debugfs = dir;
 }
 
+static unsigned int vfio_psim_count_words(const char *s)
+{
+	unsigned int n = 0;
+
+	while (*s) {
+		s = skip_spaces(s);
+		if (*s)
+			n++;
+		while (*s && !isspace(*s))
+			s++;
+	}
+	return n;
+}
+
+/*
+ * Splits @sdev->compatible, a copy of the configuration's, into the strings
+ * of @sdev->compat: the property that vfio-platform and user space read is
+ * an array.
+ */
+static void vfio_psim_dev_split_compatible(struct vfio_psim_dev *sdev)
+{
+	char *s = sdev->compatible;
+
+	sdev->num_compat = 0;
+	while (*(s = skip_spaces(s)) &&
+	       sdev->num_compat < VFIO_PSIM_MAX_COMPATIBLE) {
+		sdev->compat[sdev->num_compat++] = s;
+		while (*s && !isspace(*s))
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+}
+
 static int vfio_psim_dev_check(const struct vfio_psim_dev_config *cfg)
 {
 	const struct vfio_psim_region_config *rc;
@@ -390,6 +428,12 @@ static int vfio_psim_dev_check(const struct vfio_psim_dev_config *cfg)
 	if (cfg->registers && cfg->regions[0].size < VFIO_PSIM_REGS_SIZE) {
 		pr_err("%s: region 0 holds the registers and needs at least %#x bytes\n",
 		       cfg->name, VFIO_PSIM_REGS_SIZE);
+		return -EINVAL;
+	}
+	/* Its 64-bit registers must be naturally aligned: arm64 faults otherwise. */
+	if (cfg->registers && !IS_ALIGNED(cfg->regions[0].offset, sizeof(u64))) {
+		pr_err("%s: region 0 holds the registers: its offset %#x must be a multiple of 8\n",
+		       cfg->name, cfg->regions[0].offset);
 		return -EINVAL;
 	}
 	for (i = 0; i < cfg->num_regions; i++) {
@@ -407,6 +451,17 @@ static int vfio_psim_dev_check(const struct vfio_psim_dev_config *cfg)
 	}
 	if (!cfg->compatible || !*cfg->compatible) {
 		pr_err("%s: needs a compatible string\n", cfg->name);
+		return -EINVAL;
+	}
+	if (vfio_psim_count_words(cfg->compatible) > VFIO_PSIM_MAX_COMPATIBLE) {
+		pr_err("%s: at most %u compatible strings\n", cfg->name,
+		       VFIO_PSIM_MAX_COMPATIBLE);
+		return -EINVAL;
+	}
+	if (cfg->reset_line >= VFIO_PSIM_RESET_LINES ||
+	    (cfg->reset_line >= 0 && !(cfg->reset & VFIO_PSIM_RESET_CONTROLLER))) {
+		pr_err("%s: reset line %d needs reset \"controller\" and a line below %u\n",
+		       cfg->name, cfg->reset_line, VFIO_PSIM_RESET_LINES);
 		return -EINVAL;
 	}
 	if ((cfg->reset & VFIO_PSIM_RESET_CONTROLLER) &&
@@ -465,7 +520,8 @@ static int vfio_psim_dev_alloc_regions(struct vfio_psim_dev *sdev,
 static struct platform_device *vfio_psim_dev_register(struct vfio_psim_dev *sdev)
 {
 	struct property_entry props[] = {
-		PROPERTY_ENTRY_STRING("compatible", sdev->compatible),
+		PROPERTY_ENTRY_STRING_ARRAY_LEN("compatible", sdev->compat,
+						sdev->num_compat),
 		{ }
 	};
 	struct vfio_psim_pdata pdata = { .sdev = sdev };
@@ -496,8 +552,10 @@ static struct platform_device *vfio_psim_dev_register(struct vfio_psim_dev *sdev
 		res[n].start = sdev->irqs.virq[i];
 		res[n].end = sdev->irqs.virq[i];
 		res[n].flags = IORESOURCE_IRQ;
-		res[n].flags |= sdev->irqs.level & BIT(i) ?
-				IORESOURCE_IRQ_HIGHLEVEL : IORESOURCE_IRQ_HIGHEDGE;
+		if (sdev->irqs.level & BIT(i))
+			res[n].flags |= IORESOURCE_IRQ_HIGHLEVEL;
+		else if (!(sdev->irqs.untyped & BIT(i)))
+			res[n].flags |= IORESOURCE_IRQ_HIGHEDGE;
 	}
 	info.res = res;
 	info.num_res = n;
@@ -534,9 +592,10 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 	mutex_init(&sdev->lock);
 	INIT_DELAYED_WORK(&sdev->poll, vfio_psim_dev_poll);
 	sdev->reset_sources = cfg->reset;
-	sdev->reset_line = -1;
 	sdev->num_bits = cfg->num_bits;
 	memcpy(sdev->bits, cfg->bits, sizeof(sdev->bits));
+	/* What vfio_psim_of_add() starts from. */
+	sdev->reset_line = cfg->reset_line;
 
 	sdev->id = ida_alloc(&vfio_psim_ida, GFP_KERNEL);
 	if (sdev->id < 0) {
@@ -552,13 +611,14 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 	sdev->bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if ((cfg->group && !sdev->group) || !sdev->compatible || !sdev->bounce)
 		goto err_strings;
+	vfio_psim_dev_split_compatible(sdev);
 
 	ret = vfio_psim_dev_alloc_regions(sdev, cfg);
 	if (ret)
 		goto err_strings;
 
 	ret = vfio_psim_irq_init(&sdev->irqs, sdev->dev_name, cfg->num_irqs,
-				 cfg->irq_level);
+				 cfg->irq_level, cfg->irq_untyped);
 	if (ret)
 		goto err_regions;
 

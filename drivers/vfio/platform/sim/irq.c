@@ -86,13 +86,28 @@ static void vfio_psim_irq_ack_chip(struct irq_data *d)
 {
 }
 
+/* The trigger type of @hwirq in Linux: none for an untyped line. */
+static unsigned int vfio_psim_irq_type(struct vfio_psim_irqs *irqs,
+				       irq_hw_number_t hwirq)
+{
+	if (irqs->level & BIT(hwirq))
+		return IRQ_TYPE_LEVEL_HIGH;
+	if (irqs->untyped & BIT(hwirq))
+		return IRQ_TYPE_NONE;
+	return IRQ_TYPE_EDGE_RISING;
+}
+
 static int vfio_psim_irq_set_type(struct irq_data *d, unsigned int type)
 {
 	struct vfio_psim_irqs *irqs = irq_data_get_irq_chip_data(d);
-	bool level = irqs->level & BIT(irqd_to_hwirq(d));
+	unsigned int wired = vfio_psim_irq_type(irqs, irqd_to_hwirq(d));
 
-	/* The wiring is fixed when the device is made. */
-	if (type == (level ? IRQ_TYPE_LEVEL_HIGH : IRQ_TYPE_EDGE_RISING))
+	/*
+	 * The wiring is fixed when the device is made. An untyped line is an
+	 * edge line whose type firmware did not describe: a driver may say so.
+	 */
+	if (type == wired ||
+	    (wired == IRQ_TYPE_NONE && type == IRQ_TYPE_EDGE_RISING))
 		return IRQ_SET_MASK_OK;
 	return -EINVAL;
 }
@@ -110,13 +125,15 @@ static int vfio_psim_irq_map(struct irq_domain *domain, unsigned int virq,
 			     irq_hw_number_t hwirq)
 {
 	struct vfio_psim_irqs *irqs = domain->host_data;
-	bool level = irqs->level & BIT(hwirq);
+	unsigned int type = vfio_psim_irq_type(irqs, hwirq);
 
 	irq_set_chip_data(virq, irqs);
 	irq_set_chip_and_handler(virq, &vfio_psim_irq_chip,
-				 level ? handle_level_irq : handle_edge_irq);
-	irqd_set_trigger_type(irq_get_irq_data(virq),
-			      level ? IRQ_TYPE_LEVEL_HIGH : IRQ_TYPE_EDGE_RISING);
+				 type == IRQ_TYPE_LEVEL_HIGH ?
+				 handle_level_irq : handle_edge_irq);
+	/* An untyped line keeps IRQ_TYPE_NONE, as firmware left it. */
+	if (type != IRQ_TYPE_NONE)
+		irqd_set_trigger_type(irq_get_irq_data(virq), type);
 	return 0;
 }
 
@@ -138,6 +155,8 @@ static const struct irq_domain_ops vfio_psim_irq_domain_ops = {
  * @name: name of the IRQ domain
  * @num: number of lines, at most VFIO_PSIM_MAX_IRQS
  * @level: bit n set: line n is level-triggered
+ * @untyped: bit n set: line n, not level-triggered, has no trigger type in
+ *	Linux (IRQ_TYPE_NONE) and is delivered as an edge
  *
  * Every line gets a Linux interrupt, in @irqs->virq, and starts deasserted
  * and masked.
@@ -145,13 +164,14 @@ static const struct irq_domain_ops vfio_psim_irq_domain_ops = {
  * Return: 0 or a negative errno.
  */
 int vfio_psim_irq_init(struct vfio_psim_irqs *irqs, const char *name,
-		       unsigned int num, u32 level)
+		       unsigned int num, u32 level, u32 untyped)
 {
 	unsigned int i;
 	int ret;
 
 	irqs->num = num;
 	irqs->level = level;
+	irqs->untyped = untyped & ~level;
 	irqs->masked = ~0U;
 	raw_spin_lock_init(&irqs->lock);
 	irqs->work = IRQ_WORK_INIT_HARD(vfio_psim_irq_deliver);
@@ -290,8 +310,9 @@ void vfio_psim_irq_reset(struct vfio_psim_irqs *irqs)
  * @s: where to print
  * @irqs: the lines
  *
- * One line per interrupt: its number, Linux interrupt, trigger, whether it
- * is asserted and whether it is masked at the controller.
+ * One line per interrupt: its number, Linux interrupt, how it is wired,
+ * whether it is asserted, whether it is masked at the controller, and the
+ * trigger type Linux has for it.
  */
 void vfio_psim_irq_show(struct seq_file *s, struct vfio_psim_irqs *irqs)
 {
@@ -305,8 +326,10 @@ void vfio_psim_irq_show(struct seq_file *s, struct vfio_psim_irqs *irqs)
 	raw_spin_unlock_irqrestore(&irqs->lock, flags);
 
 	for (i = 0; i < irqs->num; i++)
-		seq_printf(s, "%u irq=%u %s %s %s\n", i, irqs->virq[i],
-			   irqs->level & BIT(i) ? "level" : "edge",
+		seq_printf(s, "%u irq=%u %s %s %s type=%#x\n", i, irqs->virq[i],
+			   irqs->level & BIT(i) ? "level" :
+			   irqs->untyped & BIT(i) ? "none" : "edge",
 			   asserted & BIT(i) ? "asserted" : "deasserted",
-			   masked & BIT(i) ? "masked" : "unmasked");
+			   masked & BIT(i) ? "masked" : "unmasked",
+			   irq_get_trigger_type(irqs->virq[i]));
 }

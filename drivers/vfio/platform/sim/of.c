@@ -26,6 +26,7 @@
 #include <linux/bits.h>
 #include <linux/fwnode.h>
 #include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/of.h>
@@ -34,9 +35,6 @@
 
 #include "vfio_platform_sim.h"
 
-/* Lines of the controller: at most this many live devices reset by a line. */
-#define VFIO_PSIM_RESET_LINES	64
-
 /**
  * struct vfio_psim_of - the simulator's part of the live tree
  * @changeset: what added @parent and @ctrl
@@ -44,7 +42,9 @@
  * @ctrl: the reset controller's node
  * @rcdev: the reset controller
  * @lock: see beside it
- * @lines: the device each line resets, NULL for a free line
+ * @lines: the devices each line resets, an empty list for a free line
+ * @shared: bit n set: line n was asked for by number, and other devices
+ *	asking for it join it; a line taken as "auto" is its device's alone
  * @asserted: bit n set: line n is asserted
  */
 struct vfio_psim_of {
@@ -58,7 +58,8 @@ struct vfio_psim_of {
 	 * Taken before the device's lock.
 	 */
 	struct mutex lock;
-	struct vfio_psim_dev *lines[VFIO_PSIM_RESET_LINES];
+	struct list_head lines[VFIO_PSIM_RESET_LINES];
+	DECLARE_BITMAP(shared, VFIO_PSIM_RESET_LINES);
 	DECLARE_BITMAP(asserted, VFIO_PSIM_RESET_LINES);
 };
 
@@ -67,80 +68,79 @@ static struct vfio_psim_of vfio_psim_of = {
 };
 
 /*
- * The device behind @id, with vfio_psim_of.lock held. A consumer only holds
+ * The devices behind @id, with vfio_psim_of.lock held. A consumer only holds
  * a line it found in a live device's "resets" property, so a free line means
  * a bug in the simulator.
  */
-static struct vfio_psim_dev *vfio_psim_line_dev(unsigned long id)
+static struct list_head *vfio_psim_line_devs(unsigned long id)
 {
-	struct vfio_psim_dev *sdev = vfio_psim_of.lines[id];
+	struct list_head *devs = &vfio_psim_of.lines[id];
 
 	lockdep_assert_held(&vfio_psim_of.lock);
-	WARN_ON_ONCE(!sdev);
-	return sdev;
+	return WARN_ON_ONCE(list_empty(devs)) ? NULL : devs;
+}
+
+/* What a consumer can do to a line. */
+enum vfio_psim_line_op {
+	VFIO_PSIM_LINE_PULSE,
+	VFIO_PSIM_LINE_ASSERT,
+	VFIO_PSIM_LINE_DEASSERT,
+};
+
+/*
+ * Does @op to every device on line @id. Each device counts it, whichever
+ * device's user asked, so that debugfs shows a shared line moved. A pulse or
+ * an assert puts the device in its power-on state, which it stays in after
+ * an assert as nothing drives it until software does, after the deassert.
+ */
+static int vfio_psim_line_act(unsigned long id, enum vfio_psim_line_op op)
+{
+	struct vfio_psim_dev *sdev;
+	struct list_head *devs;
+
+	mutex_lock(&vfio_psim_of.lock);
+	devs = vfio_psim_line_devs(id);
+	if (!devs) {
+		mutex_unlock(&vfio_psim_of.lock);
+		return -ENODEV;
+	}
+	list_for_each_entry(sdev, devs, line_node) {
+		mutex_lock(&sdev->lock);
+		if (op == VFIO_PSIM_LINE_PULSE)
+			sdev->line_resets++;
+		else if (op == VFIO_PSIM_LINE_ASSERT)
+			sdev->line_asserts++;
+		else
+			sdev->line_deasserts++;
+		mutex_unlock(&sdev->lock);
+		if (op != VFIO_PSIM_LINE_DEASSERT)
+			vfio_psim_dev_reset(sdev);
+	}
+	if (op == VFIO_PSIM_LINE_ASSERT)
+		__set_bit(id, vfio_psim_of.asserted);
+	else if (op == VFIO_PSIM_LINE_DEASSERT)
+		__clear_bit(id, vfio_psim_of.asserted);
+	mutex_unlock(&vfio_psim_of.lock);
+	return 0;
 }
 
 /* A pulse on the line: what the vendor handler does to the device. */
 static int vfio_psim_line_reset(struct reset_controller_dev *rcdev,
 				unsigned long id)
 {
-	struct vfio_psim_dev *sdev;
-	int ret = -ENODEV;
-
-	mutex_lock(&vfio_psim_of.lock);
-	sdev = vfio_psim_line_dev(id);
-	if (sdev) {
-		mutex_lock(&sdev->lock);
-		sdev->line_resets++;
-		mutex_unlock(&sdev->lock);
-		vfio_psim_dev_reset(sdev);
-		ret = 0;
-	}
-	mutex_unlock(&vfio_psim_of.lock);
-	return ret;
+	return vfio_psim_line_act(id, VFIO_PSIM_LINE_PULSE);
 }
 
-/*
- * Asserting the line puts the device in its power-on state; it stays there
- * as nothing drives it until software does, after the deassert.
- */
 static int vfio_psim_line_assert(struct reset_controller_dev *rcdev,
 				 unsigned long id)
 {
-	struct vfio_psim_dev *sdev;
-	int ret = -ENODEV;
-
-	mutex_lock(&vfio_psim_of.lock);
-	sdev = vfio_psim_line_dev(id);
-	if (sdev) {
-		mutex_lock(&sdev->lock);
-		sdev->line_asserts++;
-		mutex_unlock(&sdev->lock);
-		vfio_psim_dev_reset(sdev);
-		__set_bit(id, vfio_psim_of.asserted);
-		ret = 0;
-	}
-	mutex_unlock(&vfio_psim_of.lock);
-	return ret;
+	return vfio_psim_line_act(id, VFIO_PSIM_LINE_ASSERT);
 }
 
 static int vfio_psim_line_deassert(struct reset_controller_dev *rcdev,
 				   unsigned long id)
 {
-	struct vfio_psim_dev *sdev;
-	int ret = -ENODEV;
-
-	mutex_lock(&vfio_psim_of.lock);
-	sdev = vfio_psim_line_dev(id);
-	if (sdev) {
-		mutex_lock(&sdev->lock);
-		sdev->line_deasserts++;
-		mutex_unlock(&sdev->lock);
-		__clear_bit(id, vfio_psim_of.asserted);
-		ret = 0;
-	}
-	mutex_unlock(&vfio_psim_of.lock);
-	return ret;
+	return vfio_psim_line_act(id, VFIO_PSIM_LINE_DEASSERT);
 }
 
 static int vfio_psim_line_status(struct reset_controller_dev *rcdev,
@@ -276,9 +276,12 @@ int vfio_psim_of_init(void)
 {
 	struct vfio_psim_of *sof = &vfio_psim_of;
 	struct device_node *np;
+	unsigned int i;
 	phandle ph;
 	int ret;
 
+	for (i = 0; i < VFIO_PSIM_RESET_LINES; i++)
+		INIT_LIST_HEAD(&sof->lines[i]);
 	ph = vfio_psim_of_free_phandle();
 	ret = vfio_psim_of_add_nodes(ph);
 	if (ret)
@@ -324,31 +327,50 @@ void vfio_psim_of_exit(void)
 	vfio_psim_of_remove_nodes();
 }
 
-static int vfio_psim_line_get(struct vfio_psim_dev *sdev)
+/*
+ * Puts @sdev on line @want, which it shares with the devices that asked for
+ * the same number, or on a free line of its own when @want is -1.
+ */
+static int vfio_psim_line_get(struct vfio_psim_dev *sdev, int want)
 {
 	struct vfio_psim_of *sof = &vfio_psim_of;
-	int line, ret = -ENOSPC;
+	int line;
 
 	mutex_lock(&sof->lock);
-	for (line = 0; line < VFIO_PSIM_RESET_LINES; line++) {
-		if (!sof->lines[line]) {
-			sof->lines[line] = sdev;
-			__clear_bit(line, sof->asserted);
-			ret = line;
-			break;
+	if (want >= 0) {
+		line = want;
+		if (!list_empty(&sof->lines[line]) &&
+		    !test_bit(line, sof->shared)) {
+			mutex_unlock(&sof->lock);
+			pr_err("%s: reset line %d is another device's alone (reset_line auto)\n",
+			       sdev->dev_name, line);
+			return -EBUSY;
+		}
+	} else {
+		for (line = 0; line < VFIO_PSIM_RESET_LINES; line++)
+			if (list_empty(&sof->lines[line]))
+				break;
+		if (line == VFIO_PSIM_RESET_LINES) {
+			mutex_unlock(&sof->lock);
+			pr_err("%s: all %u lines of the reset controller are taken\n",
+			       sdev->dev_name, VFIO_PSIM_RESET_LINES);
+			return -ENOSPC;
 		}
 	}
+	/* A line nobody used starts deasserted; a shared one stays as it is. */
+	if (list_empty(&sof->lines[line])) {
+		__clear_bit(line, sof->asserted);
+		__assign_bit(line, sof->shared, want >= 0);
+	}
+	list_add_tail(&sdev->line_node, &sof->lines[line]);
 	mutex_unlock(&sof->lock);
-	if (ret < 0)
-		pr_err("%s: all %u lines of the reset controller are taken\n",
-		       sdev->dev_name, VFIO_PSIM_RESET_LINES);
-	return ret;
+	return line;
 }
 
 static void vfio_psim_line_put(struct vfio_psim_dev *sdev)
 {
 	mutex_lock(&vfio_psim_of.lock);
-	vfio_psim_of.lines[sdev->reset_line] = NULL;
+	list_del(&sdev->line_node);
 	mutex_unlock(&vfio_psim_of.lock);
 	sdev->reset_line = -1;
 }
@@ -362,7 +384,8 @@ static int vfio_psim_of_add_props(struct vfio_psim_dev *sdev,
 	unsigned int i;
 	int ret;
 
-	ret = of_changeset_add_prop_string(ocs, np, "compatible", sdev->compatible);
+	ret = of_changeset_add_prop_string_array(ocs, np, "compatible",
+						 sdev->compat, sdev->num_compat);
 	if (ret)
 		return ret;
 
@@ -387,14 +410,17 @@ static int vfio_psim_of_add_props(struct vfio_psim_dev *sdev,
 
 /**
  * vfio_psim_of_add() - give a device its node, before it is registered
- * @sdev: the device, with its regions, compatible and reset sources set
+ * @sdev: the device, with its regions, compatible and reset sources set,
+ *	and in @sdev->reset_line the line it asks for, -1 for any free one
  *
- * Sets @sdev->of_node, and @sdev->reset_line for a device reset by its line.
+ * Sets @sdev->of_node, and @sdev->reset_line to the line of a device reset
+ * by its line, -1 for any other.
  *
  * Return: 0 or a negative errno.
  */
 int vfio_psim_of_add(struct vfio_psim_dev *sdev)
 {
+	int want = sdev->reset_line;
 	struct of_changeset *ocs;
 	struct device_node *np;
 	char name[32];
@@ -402,7 +428,7 @@ int vfio_psim_of_add(struct vfio_psim_dev *sdev)
 
 	sdev->reset_line = -1;
 	if (sdev->reset_sources & VFIO_PSIM_RESET_CONTROLLER) {
-		ret = vfio_psim_line_get(sdev);
+		ret = vfio_psim_line_get(sdev, want);
 		if (ret < 0)
 			return ret;
 		sdev->reset_line = ret;

@@ -90,6 +90,7 @@ void vfio_psim_iommu_show_domain(struct seq_file *s,
  * @virq: the Linux interrupt of each line
  * @num: number of lines
  * @level: bit n set: line n is level-triggered, else edge-triggered
+ * @untyped: bit n set: line n, edge-triggered, has no trigger type in Linux
  * @work: delivers interrupts to the CPU in hard interrupt context
  * @lock: see beside it
  * @asserted: lines the device asserts (IRQ_STATUS)
@@ -105,6 +106,7 @@ struct vfio_psim_irqs {
 	unsigned int virq[VFIO_PSIM_MAX_IRQS];
 	unsigned int num;
 	u32 level;
+	u32 untyped;
 	struct irq_work work;
 	/*
 	 * Protects the bitmaps below and @dead. Raw: the irq_chip callbacks
@@ -120,7 +122,7 @@ struct vfio_psim_irqs {
 };
 
 int vfio_psim_irq_init(struct vfio_psim_irqs *irqs, const char *name,
-		       unsigned int num, u32 level);
+		       unsigned int num, u32 level, u32 untyped);
 void vfio_psim_irq_fini(struct vfio_psim_irqs *irqs);
 void vfio_psim_irq_raise(struct vfio_psim_irqs *irqs, u32 lines);
 void vfio_psim_irq_ack(struct vfio_psim_irqs *irqs, u32 lines);
@@ -129,6 +131,12 @@ void vfio_psim_irq_reset(struct vfio_psim_irqs *irqs);
 void vfio_psim_irq_show(struct seq_file *s, struct vfio_psim_irqs *irqs);
 
 /* dev.c */
+
+/* Lines of the simulated reset controller (of.c). */
+#define VFIO_PSIM_RESET_LINES		64
+
+/* Compatible strings of one device, at most. */
+#define VFIO_PSIM_MAX_COMPATIBLE	8
 
 /* Where vfio-platform can take a simulated device's reset from. */
 #define VFIO_PSIM_RESET_HANDLER		BIT(0)	/* a handler for its compatible */
@@ -179,8 +187,11 @@ struct vfio_psim_region_config {
  * @name: its name in configfs
  * @group: name of the IOMMU group it shares with devices of the same group
  *	name; NULL or empty for a group of its own
- * @compatible: its compatible string
+ * @compatible: its compatible strings apart by single spaces, most specific
+ *	first, at most VFIO_PSIM_MAX_COMPATIBLE
  * @reset: VFIO_PSIM_RESET_* sources vfio-platform can reset it through
+ * @reset_line: the line of the reset controller it asks for, shared with
+ *	every device asking for the same; -1 for a free line of its own
  * @num_regions: entries used in @regions
  * @regions: its MMIO regions, in resource order
  * @num_irqs: number of interrupt lines
@@ -189,12 +200,15 @@ struct vfio_psim_region_config {
  *	it every region is plain memory, for a driver's own register layout
  * @num_bits: entries used in @bits
  * @bits: register bits the device changes by itself
+ * @irq_untyped: bit n set: line n carries no trigger type and is delivered
+ *	as an edge
  */
 struct vfio_psim_dev_config {
 	const char *name;
 	const char *group;
 	const char *compatible;
 	unsigned int reset;
+	int reset_line;
 	unsigned int num_regions;
 	struct vfio_psim_region_config regions[VFIO_PSIM_MAX_REGIONS];
 	unsigned int num_irqs;
@@ -202,6 +216,7 @@ struct vfio_psim_dev_config {
 	bool registers;
 	unsigned int num_bits;
 	struct vfio_psim_bits bits[2 * VFIO_PSIM_MAX_BITS];
+	u32 irq_untyped;
 };
 
 /**
@@ -226,7 +241,9 @@ struct vfio_psim_region {
  * @id: the platform device id
  * @dev_name: name of @pdev, kept for after @pdev is gone
  * @group: see &struct vfio_psim_dev_config
- * @compatible: see &struct vfio_psim_dev_config
+ * @compatible: the buffer @compat points into
+ * @compat: its compatible strings, most specific first
+ * @num_compat: entries used in @compat
  * @reset_sources: @reset of &struct vfio_psim_dev_config
  * @num_regions: entries used in @regions
  * @regions: its MMIO regions
@@ -242,6 +259,7 @@ struct vfio_psim_region {
  * @of_node: its device-tree node, or NULL (see of.c)
  * @of_changeset: what added @of_node to the live tree
  * @reset_line: its line of the reset controller, or -1
+ * @line_node: its entry in the list of devices on @reset_line
  * @debugfs: its debugfs directory
  * @bounce: the DMA engine's buffer, one page
  * @poll: polls the registers for doorbells
@@ -254,9 +272,10 @@ struct vfio_psim_region {
  * @fault_status: FAULT_STATUS
  * @fault_iova: FAULT_IOVA
  * @resets: resets since the device was created
- * @line_asserts: assert operations on @reset_line
- * @line_deasserts: deassert operations on @reset_line
- * @line_resets: reset (pulse) operations on @reset_line
+ * @line_asserts: assert operations on @reset_line, for whichever device on
+ *	it they were asked
+ * @line_deasserts: deassert operations on @reset_line, likewise
+ * @line_resets: reset (pulse) operations on @reset_line, likewise
  */
 struct vfio_psim_dev {
 	struct platform_device *pdev;
@@ -264,6 +283,8 @@ struct vfio_psim_dev {
 	char dev_name[32];
 	char *group;
 	char *compatible;
+	const char *compat[VFIO_PSIM_MAX_COMPATIBLE];
+	unsigned int num_compat;
 	unsigned int reset_sources;
 	unsigned int num_regions;
 	struct vfio_psim_region regions[VFIO_PSIM_MAX_REGIONS];
@@ -277,6 +298,7 @@ struct vfio_psim_dev {
 	struct device_node *of_node;
 	struct of_changeset *of_changeset;
 	int reset_line;
+	struct list_head line_node;
 	struct dentry *debugfs;
 	void *bounce;
 	struct delayed_work poll;

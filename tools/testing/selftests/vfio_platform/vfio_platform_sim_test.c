@@ -9,6 +9,7 @@
  * VFIO file descriptors, so that the test closes the device itself when an
  * assertion fails and never hangs.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,9 +132,12 @@ static void job_reap(struct job *j)
 
 #define MAX_JOBS	4
 
+#define MAX_EXTRA	2
+
 FIXTURE(sim) {
 	struct vp_dev vd;
 	struct job jobs[MAX_JOBS];
+	struct sim_dev extra[MAX_EXTRA];	/* more devices, not opened */
 };
 
 FIXTURE_SETUP(sim)
@@ -159,6 +165,8 @@ FIXTURE_TEARDOWN(sim)
 	for (i = 0; i < MAX_JOBS; i++)
 		job_reap(&self->jobs[i]);
 	vp_close(&self->vd);
+	for (i = 0; i < MAX_EXTRA; i++)
+		sim_destroy(&self->extra[i]);
 }
 
 static void attr_path(struct sim_dev *d, const char *attr, char *buf, size_t size)
@@ -297,6 +305,295 @@ TEST_F(sim, changes_are_refused_while_an_open_device_goes_away)
 	EXPECT_EQ(0, vp_write(path, "0x2000\n"));
 	EXPECT_EQ(0, sim_set_live(d, true));
 	EXPECT_NE('\0', d->name[0]);
+}
+
+/* The kernel log holds a record with @text (the simulator names the device). */
+static bool kmsg_has(const char *text)
+{
+	char rec[2048];
+	bool found = false;
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		if (strstr(rec, text)) {
+			found = true;
+			break;
+		}
+	}
+	close(fd);
+	return found;
+}
+
+static const char *config_name(struct sim_dev *d)
+{
+	return strrchr(d->dir, '/') + 1;
+}
+
+TEST_F(sim, regions_after_the_first_start_at_their_byte_offset)
+{
+	static const unsigned int offsets[] = { 1, 2, 4, 0xffc };
+	unsigned long long start, size;
+	struct sim_config cfg;
+	unsigned int i;
+
+	sim_config_init(&cfg);
+	cfg.num_regions = 1 + ARRAY_SIZE(offsets);
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+		cfg.regions[1 + i].size = 0x100;
+		cfg.regions[1 + i].offset = offsets[i];
+	}
+	ASSERT_EQ(0, sim_create(&self->vd.sim, &cfg));
+
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+		ASSERT_EQ(0, sim_region(self->vd.sim.name, 1 + i, &start, &size));
+		EXPECT_EQ(offsets[i], start % PAGE)
+			TH_LOG("region %u starts at %#llx", 1 + i, start);
+		EXPECT_EQ(0x100, size);
+	}
+}
+
+TEST_F(sim, region0_offset_keeps_the_registers_aligned)
+{
+	static const unsigned int bad[] = { 1, 2, 3, 4, 0x804 };
+	struct sim_dev *d = &self->vd.sim;
+	unsigned long long start, size;
+	char path[256], drv[64], msg[128];
+	struct sim_config cfg;
+	unsigned int i;
+
+	sim_config_init(&cfg);
+	ASSERT_EQ(0, sim_create(d, &cfg));
+	ASSERT_EQ(0, sim_set_live(d, false));
+	attr_path(d, "region0/offset", path, sizeof(path));
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		/* Stored, as other regions take it; refused when made live. */
+		ASSERT_EQ(0, vp_write(path, "%#x\n", bad[i]));
+		EXPECT_EQ(-EINVAL, sim_set_live(d, true))
+			TH_LOG("region0 offset %#x was accepted", bad[i]);
+	}
+	snprintf(msg, sizeof(msg), "%s: region 0 holds the registers: its offset",
+		 config_name(d));
+	EXPECT_TRUE(kmsg_has(msg)) TH_LOG("no \"%s\" in the kernel log", msg);
+
+	/* Aligned: the host driver finds the ID register at the region's start. */
+	ASSERT_EQ(0, vp_write(path, "0x808\n"));
+	ASSERT_EQ(0, sim_set_live(d, true));
+	ASSERT_EQ(0, sim_region(d->name, 0, &start, &size));
+	EXPECT_EQ(0x808, start % PAGE);
+	ASSERT_EQ(0, sim_driver(d->name, drv, sizeof(drv)));
+	EXPECT_STREQ(SIM_HOST_DRIVER, drv);
+}
+
+TEST_F(sim, trigger_none_has_no_linux_type_and_fires_as_an_edge)
+{
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = 0 };
+	struct sim_config cfg;
+	unsigned int type = ~0U;
+	char path[256], buf[32];
+	__u64 events;
+	int efd;
+
+	sim_config_init(&cfg);
+	cfg.num_irqs = 1;
+	cfg.untyped[0] = true;
+	ASSERT_EQ(0, vp_open(&self->vd, &cfg, VFIO_TYPE1v2_IOMMU));
+
+	attr_path(&self->vd.sim, "irq0/trigger", path, sizeof(path));
+	ASSERT_LE(0, vp_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("none", buf);
+	ASSERT_EQ(0, sim_irq_type(self->vd.sim.name, 0, &type));
+	EXPECT_EQ(0, type) TH_LOG("the Linux interrupt has type %#x", type);
+
+	/* Not level: vfio-platform does not automask it. */
+	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_GET_IRQ_INFO, &info));
+	EXPECT_EQ(VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE, info.flags);
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, vfio_irq_eventfd(self->vd.device, 0,
+				      VFIO_IRQ_SET_ACTION_TRIGGER, efd));
+	/* Two raises, no unmask between them: two events, as an edge gives. */
+	ASSERT_EQ(0, sim_ring(&self->vd.regs, VFIO_PSIM_REG_IRQ_RAISE, 1));
+	EXPECT_EQ(1, efd_wait(efd, SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, sim_ring(&self->vd.regs, VFIO_PSIM_REG_IRQ_RAISE, 1));
+	EXPECT_EQ(1, efd_wait(efd, SIM_TIMEOUT_MS));
+	EXPECT_EQ(-1, read(efd, &events, sizeof(events)));
+	/* Still no type after the interrupt was requested and fired. */
+	ASSERT_EQ(0, sim_irq_type(self->vd.sim.name, 0, &type));
+	EXPECT_EQ(0, type);
+	vfio_irq_eventfd(self->vd.device, 0, VFIO_IRQ_SET_ACTION_TRIGGER, -1);
+	close(efd);
+}
+
+TEST_F(sim, compatible_takes_a_list_most_specific_first)
+{
+	static const char want[] = "vendor,sim-v2\0vendor,sim\0linux,vfio-platform-sim";
+	struct sim_dev *d = &self->vd.sim;
+	char path[256], buf[256];
+	struct sim_config cfg;
+	ssize_t n;
+	int fd;
+
+	sim_config_init(&cfg);
+	cfg.compatible = " vendor,sim-v2  vendor,sim\tlinux,vfio-platform-sim ";
+	ASSERT_EQ(0, sim_create(d, &cfg));
+	attr_path(d, "compatible", path, sizeof(path));
+	ASSERT_LE(0, vp_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("vendor,sim-v2 vendor,sim linux,vfio-platform-sim", buf);
+
+	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/of_node/compatible",
+		 d->name);
+	if (vp_exists(path)) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		ASSERT_EQ(sizeof(want), n);
+		EXPECT_EQ(0, memcmp(want, buf, sizeof(want)));
+	} else {
+		TH_LOG("no of_node: the software node alone carries the list");
+	}
+
+	ASSERT_EQ(0, sim_set_live(d, false));
+	attr_path(d, "compatible", path, sizeof(path));
+	EXPECT_EQ(-EINVAL, vp_write(path, "\n"));
+	EXPECT_EQ(-EINVAL, vp_write(path, "\t\t\n"));
+	EXPECT_EQ(-EINVAL, vp_write(path, "a b c d e f g h i\n"));
+	EXPECT_EQ(0, vp_write(path, "a b c d e f g h\n"));
+}
+
+/*
+ * The simulator's reset handler is registered for the last, most generic,
+ * string alone: a device reset by it opens with reset_required set, and a
+ * device with no reset whose only string is the first one of the other
+ * device is no conflict.
+ */
+TEST_F(sim, reset_handler_is_registered_for_the_last_compatible)
+{
+	struct sim_dev *other = &self->extra[0];
+	struct sim_config cfg;
+
+	sim_config_init(&cfg);
+	cfg.compatible = "test,sim-first test,sim-last";
+	ASSERT_EQ(0, vp_open(&self->vd, &cfg, VFIO_TYPE1v2_IOMMU));
+
+	sim_config_init(&cfg);
+	cfg.compatible = "test,sim-first";
+	cfg.no_reset = true;
+	EXPECT_EQ(0, sim_create(other, &cfg));
+	sim_destroy(other);
+
+	/* A device without a reset and the same last string is a conflict. */
+	sim_config_init(&cfg);
+	cfg.compatible = "test,sim-last";
+	cfg.no_reset = true;
+	EXPECT_EQ(-EINVAL, sim_create(other, &cfg));
+}
+
+static int of_resets(const char *dev, __u32 cells[2])
+{
+	char path[256];
+	__u32 be[2];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/of_node/resets", dev);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, be, sizeof(be));
+	close(fd);
+	if (n != sizeof(be))
+		return -EIO;
+	cells[0] = ntohl(be[0]);
+	cells[1] = ntohl(be[1]);
+	return 0;
+}
+
+TEST_F(sim, reset_line_takes_auto_or_a_line_number)
+{
+	struct sim_dev *d = &self->vd.sim;
+	char path[256], buf[32];
+	struct sim_config cfg;
+
+	sim_config_init(&cfg);
+	cfg.no_reset = true;
+	ASSERT_EQ(0, sim_create(d, &cfg));
+	ASSERT_EQ(0, sim_set_live(d, false));
+	attr_path(d, "reset_line", path, sizeof(path));
+	ASSERT_LE(0, vp_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("auto", buf);
+	EXPECT_EQ(-EINVAL, vp_write(path, "64\n"));
+	EXPECT_EQ(-EINVAL, vp_write(path, "-1\n"));
+	EXPECT_EQ(-EINVAL, vp_write(path, "one\n"));
+	ASSERT_EQ(0, vp_write(path, "63\n"));
+	ASSERT_LE(0, vp_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("63", buf);
+	/* A line it is not reset by. */
+	EXPECT_EQ(-EINVAL, sim_set_live(d, true));
+	ASSERT_EQ(0, vp_write(path, "auto\n"));
+	ASSERT_LE(0, vp_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("auto", buf);
+}
+
+/*
+ * Two devices asking for the same line share it: a reset of one through
+ * vfio-platform pulses the line, and the other device's counters and its
+ * own count of resets show it. A line given as "auto" is not shared.
+ */
+TEST_F(sim, devices_with_one_reset_line_are_reset_together)
+{
+	unsigned long long pulses, resets, after;
+	struct sim_dev *other = &self->extra[0], *alone = &self->extra[1];
+	__u32 a[2], b[2], c[2];
+	struct sim_config cfg;
+	char path[256];
+
+	if (!vp_exists("/sys/firmware/devicetree/base/vfio-platform-sim/reset-controller"))
+		SKIP(return, "%s: %s", "no simulated reset controller",
+		     "it needs OF_DYNAMIC and RESET_CONTROLLER");
+
+	sim_config_init(&cfg);
+	cfg.reset = "controller";
+	cfg.reset_line = "61";
+	ASSERT_EQ(0, vp_open(&self->vd, &cfg, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, sim_create(other, &cfg));
+
+	ASSERT_EQ(0, of_resets(self->vd.sim.name, a));
+	ASSERT_EQ(0, of_resets(other->name, b));
+	EXPECT_EQ(61, a[1]);
+	EXPECT_EQ(a[0], b[0]);
+	EXPECT_EQ(a[1], b[1]);
+
+	ASSERT_EQ(0, sim_counter(other->name, "controller_resets", &pulses));
+	ASSERT_EQ(0, sim_resets(other->name, &resets));
+	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_RESET));
+	ASSERT_EQ(0, sim_counter(other->name, "controller_resets", &after));
+	EXPECT_EQ(pulses + 1, after);
+	ASSERT_EQ(0, sim_resets(other->name, &after));
+	EXPECT_EQ(resets + 1, after);
+
+	/* A device on a line of its own; nobody may ask for that line. */
+	cfg.reset_line = NULL;
+	ASSERT_EQ(0, sim_create(alone, &cfg));
+	ASSERT_EQ(0, of_resets(alone->name, c));
+	EXPECT_NE(61, c[1]);
+	sim_destroy(other);
+	snprintf(path, sizeof(path), "%u", c[1]);
+	cfg.reset_line = path;
+	EXPECT_EQ(-EBUSY, sim_create(other, &cfg));
+	sim_destroy(alone);
 }
 
 TEST_HARNESS_MAIN

@@ -227,6 +227,7 @@ int sim_create(struct sim_dev *d, const struct sim_config *cfg)
 			goto err;
 		}
 		ret = vp_write(strcat(path, "/trigger"), "%s",
+			       cfg->untyped[i] ? "none" :
 			       cfg->level[i] ? "level" : "edge");
 		if (ret)
 			goto err;
@@ -235,7 +236,10 @@ int sim_create(struct sim_dev *d, const struct sim_config *cfg)
 	if (!ret && cfg->compatible)
 		ret = sim_attr_str(d, "compatible", cfg->compatible);
 	if (!ret)
-		ret = sim_attr_str(d, "reset", cfg->no_reset ? "none" : "handler");
+		ret = sim_attr_str(d, "reset", cfg->reset ? cfg->reset :
+				   cfg->no_reset ? "none" : "handler");
+	if (!ret && cfg->reset_line)
+		ret = sim_attr_str(d, "reset_line", cfg->reset_line);
 	if (!ret)
 		ret = sim_set_live(d, true);
 	if (ret)
@@ -413,6 +417,64 @@ int sim_mapping(long domain, __u64 iova, __u64 *start, __u64 *size,
 	}
 	fclose(f);
 	return ret;
+}
+
+int sim_region(const char *dev, unsigned int index, unsigned long long *start,
+	       unsigned long long *size)
+{
+	char path[256], line[256];
+	unsigned int n;
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/devices/%s/regions", SIM_DEBUGFS, dev);
+	f = fopen(path, "re");
+	if (!f)
+		return fail(errno, "open", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%u start=%llx size=%llx", &n, start, size) == 3 &&
+		    n == index) {
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	if (ret)
+		fprintf(stderr, "# %s: no region %u\n", path, index);
+	return ret;
+}
+
+int sim_irq_type(const char *dev, unsigned int line, unsigned int *type)
+{
+	char path[256], buf[256], *p;
+	unsigned int n;
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/devices/%s/irqs", SIM_DEBUGFS, dev);
+	f = fopen(path, "re");
+	if (!f)
+		return fail(errno, "open", path);
+	while (fgets(buf, sizeof(buf), f)) {
+		p = strstr(buf, " type=");
+		if (sscanf(buf, "%u ", &n) == 1 && n == line && p &&
+		    sscanf(p, " type=%x", type) == 1) {
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	if (ret)
+		fprintf(stderr, "# %s: no type for line %u\n", path, line);
+	return ret;
+}
+
+int sim_counter(const char *dev, const char *name, unsigned long long *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/devices/%s/%s", SIM_DEBUGFS, dev, name);
+	return vp_read_ull(path, val);
 }
 
 static int sim_dev_file(const char *dev, const char *file, char *buf, size_t size)

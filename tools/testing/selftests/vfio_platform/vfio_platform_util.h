@@ -69,8 +69,12 @@ struct sim_config {
 	unsigned int num_irqs;
 	bool level[VFIO_PSIM_MAX_IRQS];
 	const char *group;	/* NULL: a group of its own */
-	const char *compatible;	/* NULL: the simulator's default */
+	/* NULL: the simulator's default; else strings apart by spaces */
+	const char *compatible;
 	bool no_reset;
+	bool untyped[VFIO_PSIM_MAX_IRQS];	/* trigger "none"; wins over level */
+	const char *reset;	/* the reset attribute; NULL: from no_reset */
+	const char *reset_line;	/* "auto" or a line number; NULL: auto */
 };
 
 struct sim_dev {
@@ -106,6 +110,13 @@ int sim_mapping(long domain, __u64 iova, __u64 *start, __u64 *size,
 int sim_resets(const char *dev, unsigned long long *n);
 int sim_fault(const char *dev, unsigned int *code, unsigned int *access,
 	      unsigned long long *iova);
+/* Region @index of a live device as the simulator placed it. */
+int sim_region(const char *dev, unsigned int index, unsigned long long *start,
+	       unsigned long long *size);
+/* The trigger type Linux has for interrupt line @line (IRQ_TYPE_*). */
+int sim_irq_type(const char *dev, unsigned int line, unsigned int *type);
+/* A counter of the device's debugfs directory, e.g. "controller_resets". */
+int sim_counter(const char *dev, const char *name, unsigned long long *val);
 int sim_history_count(const char *event);
 int sim_history_count_prefix(const char *prefix);
 int sim_history_clear(void);
