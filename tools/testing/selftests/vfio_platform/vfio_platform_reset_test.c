@@ -482,4 +482,46 @@ TEST_F(reset, no_source_binds_without_reset_required)
 	EXPECT_NE(0, ioctl(self->vd.device, VFIO_DEVICE_RESET));
 }
 
+/*
+ * Reset lines are often shared on SoCs: two devices on one line both bind
+ * (each holds the line released and acquires it around its resets), and a
+ * reset of either pulses the line they share.
+ */
+TEST(two_devices_on_one_reset_line_bind_and_reset_in_turn)
+{
+	unsigned long long before[2], after[2];
+	struct sim_config cfg;
+	struct vp_dev vd[2];
+	int i;
+
+	vp_init(&vd[0]);
+	vp_init(&vd[1]);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	if (!vp_exists("/sys/firmware/devicetree/base/vfio-platform-sim/reset-controller"))
+		SKIP(return, "%s: %s", "no simulated reset controller",
+		     "it needs OF_DYNAMIC and RESET_CONTROLLER");
+
+	sim_config_init(&cfg);
+	cfg.reset = "controller";
+	cfg.reset_line = "62";
+	ASSERT_EQ(0, sim_knob("msi_window", "none"));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, vp_open(&vd[i], &cfg, VFIO_TYPE1v2_IOMMU))
+			TH_LOG("device %d on the shared line", i);
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, sim_counter(vd[0].sim.name, "controller_resets", &before[0]));
+		ASSERT_EQ(0, sim_counter(vd[1].sim.name, "controller_resets", &before[1]));
+		EXPECT_EQ(0, ioctl(vd[i].device, VFIO_DEVICE_RESET))
+			TH_LOG("reset of device %d: %s", i, strerror(errno));
+		ASSERT_EQ(0, sim_counter(vd[0].sim.name, "controller_resets", &after[0]));
+		ASSERT_EQ(0, sim_counter(vd[1].sim.name, "controller_resets", &after[1]));
+		EXPECT_EQ(before[0] + 1, after[0]);
+		EXPECT_EQ(before[1] + 1, after[1]);
+	}
+	vp_close(&vd[1]);
+	vp_close(&vd[0]);
+}
+
 TEST_HARNESS_MAIN

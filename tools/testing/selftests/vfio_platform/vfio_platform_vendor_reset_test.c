@@ -530,4 +530,37 @@ TEST_F(vendor_hang, reset_times_out_after_every_step)
 	}
 }
 
+/*
+ * The handler of the most specific compatible wins, even when the handler of
+ * a less specific one is loaded already and the specific one only comes
+ * with its module: a device that is both a Calxeda XGMAC and, less
+ * specifically, a simulated device (whose generic handler the simulator has
+ * registered) is reset by the XGMAC module, which writes its DMA_STATUS.
+ */
+TEST(specific_module_wins_over_a_loaded_generic_handler)
+{
+	struct sim_config cfg;
+	struct vp_dev vd;
+	__u32 status = 0;
+
+	vp_init(&vd);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	ASSERT_TRUE(module_unloaded(xgmac.module));
+	sim_config_init(&cfg);
+	cfg.compatible = "calxeda,hb-xgmac linux,vfio-platform-sim";
+	cfg.regions[0].size = 0x1000;
+	ASSERT_EQ(0, sim_knob("msi_window", "none"));
+	ASSERT_EQ(0, vp_open(&vd, &cfg, VFIO_TYPE1v2_IOMMU));
+
+	ASSERT_EQ(sizeof(status), pwrite(vd.device, &status, sizeof(status),
+					 REGION_OFFSET(0) + 0xf14));
+	ASSERT_EQ(0, ioctl(vd.device, VFIO_DEVICE_RESET));
+	ASSERT_EQ(sizeof(status), pread(vd.device, &status, sizeof(status),
+					REGION_OFFSET(0) + 0xf14));
+	EXPECT_EQ(0x1ffff, status) TH_LOG("DMA_STATUS after the reset");
+	EXPECT_FALSE(module_unloaded(xgmac.module));
+	vp_close(&vd);
+}
+
 TEST_HARNESS_MAIN
