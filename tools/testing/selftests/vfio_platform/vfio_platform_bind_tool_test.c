@@ -202,7 +202,9 @@ static const char *device_without_group(char *name, size_t size)
 		snprintf(path, sizeof(path), "%s/%s/iommu_group", bus, de->d_name);
 		if (vp_exists(path))
 			continue;
-		snprintf(name, size, "%s", de->d_name);
+		/* A name that does not fit would name another device. */
+		if ((size_t)snprintf(name, size, "%s", de->d_name) >= size)
+			continue;
 		found = name;
 	}
 	closedir(dir);
