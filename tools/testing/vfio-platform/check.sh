@@ -15,9 +15,10 @@
 # vfio_amba_test on QEMU's PL031 and PL061) and vmtests-arm64-gicv2 (on a GICv2, which
 # has no ITS, only QEMU's GICv2m frame for PCI: the programs whose results depend on the
 # interrupt controller, that is the container, the MSI rule, interrupts and the
-# PrimeCells). --arm64 runs the arm64 lanes alone. A lane that cannot run (its build
-# fails, it records no result) counts as one failure. The exit status is non-zero when
-# anything failed.
+# PrimeCells). The arm64 lanes run on QEMU 10.0 from bookworm-backports (deps.sh), the
+# x86_64 one on the installed QEMU; the summary names each VM lane's QEMU. --arm64 runs
+# the arm64 lanes alone. A lane that cannot run (its build fails, it records no result)
+# counts as one failure. The exit status is non-zero when anything failed.
 
 set -uo pipefail
 # shellcheck source=lib.sh
@@ -33,7 +34,9 @@ results=$VP_BUILD/results
 if [ $x86 -eq 1 ]; then
 	rm -rf "$results"
 else
-	rm -f "$results"/static-arm64 "$results"/vmtests-arm64 "$results"/vmtests-arm64-gicv2
+	for name in static-arm64 vmtests-arm64 vmtests-arm64-gicv2; do
+		rm -f "$results/$name" "$results/$name.qemu"
+	done
 fi
 mkdir -p "$results"
 
@@ -110,6 +113,10 @@ for name in "${lanes[@]}"; do
 		echo "check: lane $name did not run"
 	fi
 	printf 'check: %-20s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
+	# A VM lane's results depend on the QEMU it ran on: name it.
+	if [ -s "$results/$name.qemu" ]; then
+		printf 'check: %-20s ran on %s\n' "$name" "$(head -n 1 "$results/$name.qemu")"
+	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
 	skip=$((skip + s))

@@ -24,6 +24,14 @@ VP_SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 VP_JOBS=${VP_JOBS:-$(nproc)}
 
+# The arm64 guests run on QEMU 10.0 from bookworm-backports, fetched and unpacked into
+# the cache by deps.sh (never installed): its TCG faults a misaligned access to Device
+# memory as hardware does, where bookworm's QEMU 7.2 lets it through.
+VP_QEMU_SUITE=bookworm-backports
+VP_QEMU_MAJOR=10
+VP_QEMU_DIR=$VP_CACHE/qemu-$VP_QEMU_SUITE
+VP_QEMU_ROOT=$VP_QEMU_DIR/root
+
 # Fixed build identity, so that ccache hits across clones and rebuilds.
 export KBUILD_BUILD_TIMESTAMP='2026-01-01 00:00:00'
 export KBUILD_BUILD_USER=vfio-platform
@@ -64,6 +72,22 @@ vp_arch_setup()
 		;;
 	esac
 	VP_OBJ=$VP_BUILD/$VP_ARCH
+}
+
+# vp_qemu_backport: check that deps.sh unpacked the backported QEMU, set VP_QEMU_AARCH64
+# to its qemu-system-aarch64 and VP_QEMU_DATA to its firmware directory, and export
+# QEMU_MODULE_DIR: it must load its own modules, never the installed QEMU's.
+vp_qemu_backport()
+{
+	local moddir
+
+	VP_QEMU_AARCH64=$VP_QEMU_ROOT/usr/bin/qemu-system-aarch64
+	VP_QEMU_DATA=$VP_QEMU_ROOT/usr/share/qemu
+	[ -x "$VP_QEMU_AARCH64" ] ||
+		vp_die "no QEMU $VP_QEMU_MAJOR from $VP_QEMU_SUITE in $VP_QEMU_DIR: run deps.sh arm64"
+	for moddir in "$VP_QEMU_ROOT"/usr/lib/*/qemu; do
+		[ -d "$moddir" ] && export QEMU_MODULE_DIR=$moddir
+	done
 }
 
 # vp_kmake ARGS...: run kbuild on the prepared tree for the current architecture.

@@ -14,7 +14,7 @@
 # A test counts as failed when it reports "not ok", when its program exits non-zero
 # without reporting a failure (a crash), when it reports fewer results than its plan,
 # and when the VM run fails (kernel splat, hang, no status). The counts are recorded for
-# the summary of `make check`.
+# the summary of `make check`, with the QEMU the guest ran on (results/LANE.qemu).
 
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -109,6 +109,8 @@ run()
 	# The lane's programs are bounded one by one (run-selftests.sh); this bounds the VM.
 	"$VP_SCRIPTS/vm-run.sh" --arch "$VP_ARCH" --gic "$gic" --timeout 3600 -- \
 		"$VP_SCRIPTS/run-selftests.sh" "$out" "$@" | tee "$tmp" || status=$?
+	# Which QEMU the guest ran on, for the summary of make check.
+	sed -n 's/^# vm-run: qemu: //p' "$tmp" >"$VP_BUILD/results/$lane.qemu"
 	read -r pass fail skip < <(count <"$tmp" 2>&1 >/dev/null) || true
 	count <"$tmp" 2>/dev/null
 	mv "$tmp" "$log"
