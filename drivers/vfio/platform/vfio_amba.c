@@ -3,16 +3,28 @@
  * vfio-amba: the AMBA bus driver of the VFIO platform core.
  *
  * It binds only devices whose driver_override names it. A PrimeCell has one
- * MMIO region and up to AMBA_NR_IRQS interrupts. Unlike vfio-platform it binds
- * devices that cannot be reset: PrimeCells seldom have a reset line described.
+ * MMIO region and up to AMBA_NR_IRQS interrupts. Unlike vfio-platform, by
+ * default it binds devices that cannot be reset: PrimeCells seldom have a reset
+ * line described. Such a device goes on doing whatever its last owner left it
+ * doing, DMA included (PL330, PL08x): reset_required refuses it instead.
  */
 #include <linux/amba/bus.h>
 #include <linux/device.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/pm_runtime.h>
 #include <linux/vfio.h>
 
 #include "vfio_platform_priv.h"
+
+/*
+ * Off by default, as vfio-amba always bound devices without a reset: turning it
+ * on would refuse most PrimeCells users hand over today.
+ */
+static bool reset_required;
+module_param(reset_required, bool, 0644);
+MODULE_PARM_DESC(reset_required,
+		 "Refuse to bind a device that cannot be reset; read at each bind (default: false). Without a reset, a DMA-capable device may go on running its last owner's DMA after close");
 
 static struct resource *vfio_amba_get_resource(struct device *dev, unsigned int index)
 {
@@ -39,7 +51,8 @@ static int vfio_amba_probe(struct amba_device *adev, const struct amba_id *id)
 {
 	int ret;
 
-	ret = vfio_platform_register_device(&adev->dev, &vfio_amba_bus, false);
+	ret = vfio_platform_register_device(&adev->dev, &vfio_amba_bus,
+					    READ_ONCE(reset_required));
 	if (ret)
 		return ret;
 

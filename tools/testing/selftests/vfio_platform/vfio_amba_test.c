@@ -13,6 +13,9 @@
  *
  * The bind tool is found through $VFIO_PLATFORM_BIND (run-selftests.sh sets
  * it), else as vfio-platform-bind in $PATH.
+ *
+ * vfio-amba's reset_required parameter is checked on the PL031, which has no
+ * reset source: refused while it is set, bound by default.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -60,6 +63,8 @@
 #define PL061_ID		0x00041061
 /* Interrupt event: a plain read/write register with no side effect. */
 #define PL061_IEV		0x40c
+
+#define VFIO_AMBA_RESET_REQUIRED	"/sys/module/vfio_amba/parameters/reset_required"
 
 /* The counter ticks once a second; the VM is slow. */
 #define ALARM_TIMEOUT_MS	5000
@@ -178,48 +183,60 @@ static void amba_teardown(struct amba *a)
 	}
 }
 
-/*
- * The device leaves @host for vfio-amba and is opened through a type1v2
- * container; region 0 is its registers.
- */
-static void amba_setup(struct __test_metadata *_metadata, struct amba *a,
-		       const char *dev, const char *host)
+/* Why the tests of @a->dev cannot run here, or NULL; finds the bind tool. */
+static const char *amba_missing(struct amba *a)
 {
-	struct vfio_device_info info = { .argsz = sizeof(info) };
-	char path[256], drv[64];
-	int group;
+	static char why[128];
+	char path[256];
 
-	amba_init(a, dev);
-	snprintf(path, sizeof(path), AMBA_DEVICES "/%s", dev);
-	if (!vp_exists(path))
-		SKIP(return, "no %s: not QEMU's arm64 virt machine", dev);
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s", a->dev);
+	if (!vp_exists(path)) {
+		snprintf(why, sizeof(why), "no %s: not QEMU's arm64 virt machine", a->dev);
+		return why;
+	}
 	a->tool = find_tool();
 	if (!a->tool)
-		SKIP(return, "vfio-platform-bind not found: set VFIO_PLATFORM_BIND");
+		return "vfio-platform-bind not found: set VFIO_PLATFORM_BIND";
+	return NULL;
+}
 
-	group = amba_group(dev);
-	ASSERT_LE(0, group)
+/* The device is on @host, in an IOMMU group; the bind tool keeps its state apart. */
+static void amba_prepare(struct __test_metadata *_metadata, struct amba *a,
+			 const char *host)
+{
+	char drv[64];
+
+	ASSERT_LE(0, amba_group(a->dev))
 		TH_LOG("%s has no IOMMU group: load vfio-platform-sim with claim=%s first",
-		       dev, dev);
-	ASSERT_EQ(0, amba_driver(dev, drv, sizeof(drv)));
-	ASSERT_STREQ(host, drv) TH_LOG("%s is not on its host driver", dev);
+		       a->dev, a->dev);
+	ASSERT_EQ(0, amba_driver(a->dev, drv, sizeof(drv)));
+	ASSERT_STREQ(host, drv) TH_LOG("%s is not on its host driver", a->dev);
 
 	snprintf(a->state, sizeof(a->state), "/tmp/vfio-amba-test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(a->state));
 	ASSERT_EQ(0, setenv("VFIO_PLATFORM_BIND_STATE", a->state, 1));
 	unsetenv("MODPROBE");
-	ASSERT_EQ(0, vp_save_and_set(&a->unsafe, TYPE1_UNSAFE_IRQS, "N"));
+}
 
+/* The device leaves its host driver for vfio-amba, and its group is opened. */
+static void amba_bind_and_open(struct __test_metadata *_metadata, struct amba *a)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	char drv[64];
+	int group;
+
+	group = amba_group(a->dev);
+	ASSERT_LE(0, group);
 	a->bound = true;
 	ASSERT_EQ(0, amba_tool(a, "bind"));
-	ASSERT_EQ(0, amba_driver(dev, drv, sizeof(drv)));
+	ASSERT_EQ(0, amba_driver(a->dev, drv, sizeof(drv)));
 	ASSERT_STREQ(VFIO_AMBA_DRIVER, drv);
 
 	a->group = vfio_group_open(group);
 	ASSERT_LE(0, a->group);
 	a->container = vfio_container_attach(a->group, VFIO_TYPE1v2_IOMMU);
 	ASSERT_LE(0, a->container);
-	a->device = vfio_device_get(a->group, dev);
+	a->device = vfio_device_get(a->group, a->dev);
 	ASSERT_LE(0, a->device);
 
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_INFO, &info));
@@ -231,6 +248,24 @@ static void amba_setup(struct __test_metadata *_metadata, struct amba *a,
 	ASSERT_LE(PAGE, a->region.size);
 	EXPECT_TRUE(a->region.flags & VFIO_REGION_INFO_FLAG_READ);
 	EXPECT_TRUE(a->region.flags & VFIO_REGION_INFO_FLAG_WRITE);
+}
+
+/*
+ * The device leaves @host for vfio-amba and is opened through a type1v2
+ * container; region 0 is its registers.
+ */
+static void amba_setup(struct __test_metadata *_metadata, struct amba *a,
+		       const char *dev, const char *host)
+{
+	const char *why;
+
+	amba_init(a, dev);
+	why = amba_missing(a);
+	if (why)
+		SKIP(return, "%s", why);
+	amba_prepare(_metadata, a, host);
+	ASSERT_EQ(0, vp_save_and_set(&a->unsafe, TYPE1_UNSAFE_IRQS, "N"));
+	amba_bind_and_open(_metadata, a);
 }
 
 static __u32 reg_pread(struct amba *a, unsigned int off)
@@ -546,6 +581,81 @@ TEST(claiming_taints_the_kernel_and_names_the_device)
 		TH_LOG("no warning naming %s in the kernel log", PL031_DEV);
 	EXPECT_TRUE(kmsg_has("claim=", "for testing only"))
 		TH_LOG("no warning about claim= in the kernel log");
+}
+
+/* vfio-amba's reset_required, on the PL031, which no reset source covers. */
+FIXTURE(reset_required) {
+	struct amba a;
+	struct vp_saved param;
+	int kmsg;
+};
+
+FIXTURE_SETUP(reset_required)
+{
+	struct amba *a = &self->a;
+	char buf[8];
+	const char *why;
+
+	amba_init(a, PL031_DEV);
+	memset(&self->param, 0, sizeof(self->param));
+	self->kmsg = -1;
+	why = amba_missing(a);
+	if (why)
+		SKIP(return, "%s", why);
+	amba_prepare(_metadata, a, PL031_DRIVER);
+
+	if (!vp_exists("/sys/module/vfio_amba"))
+		ASSERT_EQ(0, system("modprobe vfio-amba"));
+	ASSERT_LT(0, vp_read(VFIO_AMBA_RESET_REQUIRED, buf, sizeof(buf)))
+		TH_LOG("vfio-amba has no reset_required parameter");
+	/* Off unless asked for: vfio-amba always bound PrimeCells without reset. */
+	ASSERT_EQ('N', buf[0]);
+	self->kmsg = vp_kmsg_open();
+	ASSERT_LE(0, self->kmsg);
+}
+
+FIXTURE_TEARDOWN(reset_required)
+{
+	vp_restore(&self->param);
+	if (self->kmsg >= 0)
+		close(self->kmsg);
+	amba_teardown(&self->a);
+}
+
+TEST_F(reset_required, refuses_a_device_without_reset_and_says_so)
+{
+	struct amba *a = &self->a;
+	char drv[64];
+
+	ASSERT_EQ(0, vp_save_and_set(&self->param, VFIO_AMBA_RESET_REQUIRED, "Y"));
+	a->bound = true;
+	/* The tool's "the kernel did not do what was asked": it gives it back. */
+	EXPECT_EQ(1, amba_tool(a, "bind"));
+	ASSERT_EQ(0, amba_driver(a->dev, drv, sizeof(drv)));
+	EXPECT_STREQ(PL031_DRIVER, drv);
+	EXPECT_TRUE(vp_kmsg_find(self->kmsg, PL031_DEV, "no reset function"))
+		TH_LOG("no message naming %s and its missing reset", PL031_DEV);
+}
+
+TEST_F(reset_required, is_read_at_each_bind)
+{
+	struct amba *a = &self->a;
+	char drv[64];
+
+	ASSERT_EQ(0, vp_save_and_set(&self->param, VFIO_AMBA_RESET_REQUIRED, "Y"));
+	a->bound = true;
+	EXPECT_EQ(1, amba_tool(a, "bind"));
+	ASSERT_EQ(0, vp_restore(&self->param));
+
+	/* Back to the default: bound without reset, and reported so. */
+	ASSERT_EQ(0, amba_tool(a, "bind"));
+	ASSERT_EQ(0, amba_driver(a->dev, drv, sizeof(drv)));
+	EXPECT_STREQ(VFIO_AMBA_DRIVER, drv);
+	EXPECT_TRUE(vp_kmsg_find(self->kmsg, PL031_DEV, "bound without reset"));
+	ASSERT_EQ(0, amba_tool(a, "restore"));
+	a->bound = false;
+	ASSERT_EQ(0, amba_driver(a->dev, drv, sizeof(drv)));
+	EXPECT_STREQ(PL031_DRIVER, drv);
 }
 
 TEST_HARNESS_MAIN

@@ -144,6 +144,40 @@ int vp_restore(struct vp_saved *saved)
 	return ret;
 }
 
+int vp_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(errno, "open", "/dev/kmsg");
+	lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+bool vp_kmsg_find(int fd, const char *a, const char *b)
+{
+	char rec[1024], *msg, *end;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten: read on */
+			continue;
+		if (n <= 0)
+			return false;
+		rec[n] = '\0';
+		/* "prio,seq,time,flags;message\n" */
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		end = strchr(++msg, '\n');
+		if (end)
+			*end = '\0';
+		if (strstr(msg, a) && strstr(msg, b))
+			return true;
+	}
+}
+
 void sim_config_init(struct sim_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

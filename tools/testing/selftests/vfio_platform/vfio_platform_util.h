@@ -56,6 +56,10 @@ int vp_save_and_set(struct vp_saved *saved, const char *path,
 		    const char *value);
 int vp_restore(struct vp_saved *saved);
 
+/* The kernel log: a cursor at its end, then whether a later message has a and b. */
+int vp_kmsg_open(void);
+bool vp_kmsg_find(int fd, const char *a, const char *b);
+
 /* A simulated device, as its configfs directory describes it. */
 struct sim_region {
 	unsigned long long size;
