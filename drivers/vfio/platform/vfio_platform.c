@@ -27,7 +27,10 @@ static struct resource *vfio_platform_drv_get_resource(struct device *dev, unsig
 
 static int vfio_platform_drv_get_irq(struct device *dev, unsigned int index)
 {
-	return platform_get_irq_optional(to_platform_device(dev), index);
+	int irq = platform_get_irq_optional(to_platform_device(dev), index);
+
+	/* A previous driver may have left it unrequestable: see the helper. */
+	return irq < 0 ? irq : vfio_platform_get_fresh_irq(dev, index, irq);
 }
 
 static const struct vfio_platform_bus vfio_platform_drv_bus = {

@@ -12,8 +12,12 @@
  * only between the two, concurrently with each other.
  */
 #include <linux/device.h>
+#include <linux/interrupt.h>
 #include <linux/iommu.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
 #include <linux/module.h>
+#include <linux/of_irq.h>
 #include <linux/pm_runtime.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -150,6 +154,53 @@ static void vfio_platform_explain_refusal(struct device *dev, bool had_group,
 	else
 		dev_err(dev, "VFIO refused the device: %d\n", err);
 }
+
+/**
+ * vfio_platform_get_fresh_irq() - make sure an interrupt can be requested again
+ * @dev: the device being bound
+ * @index: the interrupt's index in @dev's firmware node
+ * @irq: the Linux IRQ number the bus resolved for it
+ *
+ * A driver that ran an interrupt controller or a GPIO controller behind the
+ * interrupt (gpio-pl061, through gpiolib) installed a chained handler on it.
+ * Removing that handler leaves the descriptor with handle_bad_irq and
+ * IRQ_NOREQUEST: nobody can request it, and SET_IRQS would fail with EINVAL
+ * without a word. The IRQ core does not remember the flow handler the chip
+ * had set, but the interrupt's domain sets it again when it maps the interrupt:
+ * so a descriptor in that state, with no action installed, is disposed of and
+ * the interrupt mapped again from its firmware description.
+ *
+ * Return: @irq when it can be requested; the number of its new mapping; or
+ * -EBUSY, with a message naming the interrupt and the cause, when it can be
+ * neither requested nor mapped again.
+ */
+int vfio_platform_get_fresh_irq(struct device *dev, unsigned int index, int irq)
+{
+	int fresh;
+
+	if (irq <= 0 || !irq_check_status_bit(irq, IRQ_NOREQUEST) ||
+	    irq_has_action(irq))
+		return irq;
+
+	/* Only what the firmware describes can be mapped again. */
+	if (!dev->of_node || of_irq_get(dev->of_node, index) != irq) {
+		dev_err(dev, "interrupt %u (IRQ %d) cannot be requested: a previous driver left a chained handler's state on it, and it has no device-tree description to map it again from\n",
+			index, irq);
+		return -EBUSY;
+	}
+
+	irq_dispose_mapping(irq);
+	fresh = of_irq_get(dev->of_node, index);
+	if (fresh <= 0 || irq_check_status_bit(fresh, IRQ_NOREQUEST)) {
+		dev_err(dev, "interrupt %u (IRQ %d) cannot be requested: a previous driver left a chained handler's state on it, and mapping it again failed (%d)\n",
+			index, irq, fresh);
+		return fresh < 0 ? fresh : -EBUSY;
+	}
+	dev_info(dev, "interrupt %u: IRQ %d was left unrequestable by a previous driver's chained handler; mapped it again as IRQ %d\n",
+		 index, irq, fresh);
+	return fresh;
+}
+EXPORT_SYMBOL_GPL(vfio_platform_get_fresh_irq);
 
 /**
  * vfio_platform_register_device() - offer a bus device to userspace through VFIO

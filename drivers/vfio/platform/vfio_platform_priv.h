@@ -167,6 +167,7 @@ int vfio_platform_register_device(struct device *dev,
 				  const struct vfio_platform_bus *bus,
 				  bool reset_required);
 void vfio_platform_unregister_device(struct device *dev);
+int vfio_platform_get_fresh_irq(struct device *dev, unsigned int index, int irq);
 
 /* vfio_platform_region.c */
 int vfio_platform_regions_init(struct vfio_platform_device *vpdev);

@@ -14,8 +14,11 @@
  * The bind tool is found through $VFIO_PLATFORM_BIND (run-selftests.sh sets
  * it), else as vfio-platform-bind in $PATH.
  *
- * vfio-amba's reset_required parameter is checked on the PL031, which has no
- * reset source: refused while it is set, bound by default.
+ * Two behaviours of vfio-amba itself are checked on them: its reset_required
+ * parameter refuses the PL031, which has no reset; and the PL061's interrupt,
+ * on which gpio-pl061 had a chained handler (gpiolib's parent handler) that
+ * left it unrequestable when removed, is usable through VFIO after the
+ * handover, and again after a second one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -61,8 +64,21 @@
 #define PL061_DEV		"9030000.pl061"
 #define PL061_DRIVER		"pl061_gpio"
 #define PL061_ID		0x00041061
+/* GPIODATA reads the lines whose bits are in the address (bits 9:2): all. */
+#define PL061_DATA_ALL		0x3fc
+#define PL061_DIR		0x400	/* 1: output */
+#define PL061_IS		0x404	/* interrupt sense, 1: level */
+#define PL061_IBE		0x408	/* both edges */
 /* Interrupt event: a plain read/write register with no side effect. */
-#define PL061_IEV		0x40c
+#define PL061_IEV		0x40c	/* 1: high level or rising edge */
+#define PL061_IE		0x410	/* interrupt mask, 1: enabled */
+#define PL061_RIS		0x414	/* raw interrupt status */
+#define PL061_MIS		0x418	/* masked interrupt status */
+#define PL061_IC		0x41c	/* interrupt clear */
+/* An input nothing drives on the virt machine (line 3 is the power button). */
+#define PL061_LINE		0x01
+/* The name vfio-platform requests IRQ index 0 under, in /proc/interrupts. */
+#define PL061_VFIO_IRQ		"vfio:" PL061_DEV ":0"
 
 #define VFIO_AMBA_RESET_REQUIRED	"/sys/module/vfio_amba/parameters/reset_required"
 
@@ -485,7 +501,14 @@ FIXTURE_SETUP(pl061)
 
 FIXTURE_TEARDOWN(pl061)
 {
-	amba_teardown(&self->a);
+	struct amba *a = &self->a;
+
+	/* Leave no interrupt asserted for the host driver. */
+	if (a->device >= 0) {
+		reg_pwrite(a, PL061_IE, 0);
+		reg_pwrite(a, PL061_IC, PL061_LINE);
+	}
+	amba_teardown(a);
 }
 
 TEST_F(pl061, ids_read_through_read_match)
@@ -581,6 +604,126 @@ TEST(claiming_taints_the_kernel_and_names_the_device)
 		TH_LOG("no warning naming %s in the kernel log", PL031_DEV);
 	EXPECT_TRUE(kmsg_has("claim=", "for testing only"))
 		TH_LOG("no warning about claim= in the kernel log");
+}
+
+/* Whether /proc/interrupts has a line naming @name. */
+static bool proc_interrupts_has(const char *name)
+{
+	char line[512];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/interrupts", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, name);
+	fclose(f);
+	return found;
+}
+
+/* What the PL061's interrupt registers held before a test changed them. */
+struct pl061_saved {
+	__u32 dir, is, ibe, iev, ie;
+};
+
+/*
+ * Raise the PL061's interrupt from software: PL061_LINE, an input, becomes
+ * level-sensitive at the level it has now, which asserts it at once when
+ * unmasked.
+ */
+static void pl061_raise(struct __test_metadata *_metadata, struct amba *a,
+			struct pl061_saved *saved)
+{
+	__u32 level;
+
+	saved->dir = reg_pread(a, PL061_DIR);
+	saved->is = reg_pread(a, PL061_IS);
+	saved->ibe = reg_pread(a, PL061_IBE);
+	saved->iev = reg_pread(a, PL061_IEV);
+	saved->ie = reg_pread(a, PL061_IE);
+
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IE, 0));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_DIR, saved->dir & ~PL061_LINE));
+	level = reg_pread(a, PL061_DATA_ALL) & PL061_LINE;
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IBE, saved->ibe & ~PL061_LINE));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IS, saved->is | PL061_LINE));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IEV, (saved->iev & ~PL061_LINE) | level));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IE, PL061_LINE));
+	EXPECT_EQ(PL061_LINE, reg_pread(a, PL061_MIS) & PL061_LINE);
+}
+
+/* Lower it: masked at the device, back to an edge input, its latch cleared. */
+static void pl061_lower(struct __test_metadata *_metadata, struct amba *a,
+			const struct pl061_saved *saved)
+{
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IE, 0));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IS, saved->is & ~PL061_LINE));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IEV, saved->iev));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IBE, saved->ibe));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_DIR, saved->dir));
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IC, PL061_LINE));
+	EXPECT_EQ(0, reg_pread(a, PL061_MIS) & PL061_LINE);
+	EXPECT_EQ(0, reg_pread(a, PL061_RIS) & PL061_LINE);
+	ASSERT_EQ(0, reg_pwrite(a, PL061_IE, saved->ie & ~PL061_LINE));
+}
+
+/*
+ * The interrupt gpio-pl061 ran its chained handler on, through VFIO: it can
+ * be requested, it is level (QEMU describes it so) and automasked, it fires
+ * again when unmasked while still asserted, and not once lowered.
+ */
+static void check_pl061_interrupt(struct __test_metadata *_metadata,
+				  struct amba *a)
+{
+	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = 0 };
+	struct pl061_saved saved;
+	int ret;
+
+	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
+	ASSERT_EQ(1, irq.count);
+	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_EVENTFD);
+	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_AUTOMASKED);
+
+	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, a->efd);
+	ret = vfio_irq_eventfd(a->device, 0, VFIO_IRQ_SET_ACTION_TRIGGER, a->efd);
+	ASSERT_EQ(0, ret)
+		TH_LOG("a trigger eventfd on the interrupt gpio-pl061 had: %s",
+		       strerror(-ret));
+	EXPECT_TRUE(proc_interrupts_has(PL061_VFIO_IRQ));
+
+	pl061_raise(_metadata, a, &saved);
+	EXPECT_EQ(1, efd_wait(a->efd, ALARM_TIMEOUT_MS));
+	/* Still asserted, but masked. */
+	EXPECT_EQ(0, efd_wait(a->efd, QUIET_MS / 3));
+	ASSERT_EQ(0, vfio_irq_none(a->device, 0, VFIO_IRQ_SET_ACTION_UNMASK, 1));
+	EXPECT_EQ(1, efd_wait(a->efd, ALARM_TIMEOUT_MS));
+
+	pl061_lower(_metadata, a, &saved);
+	ASSERT_EQ(0, vfio_irq_none(a->device, 0, VFIO_IRQ_SET_ACTION_UNMASK, 1));
+	EXPECT_EQ(0, efd_wait(a->efd, QUIET_MS));
+	ASSERT_EQ(0, vfio_irq_none(a->device, 0, VFIO_IRQ_SET_ACTION_TRIGGER, 0));
+	EXPECT_FALSE(proc_interrupts_has(PL061_VFIO_IRQ));
+}
+
+TEST_F(pl061, interrupt_gpio_pl061_left_is_delivered)
+{
+	check_pl061_interrupt(_metadata, &self->a);
+}
+
+/*
+ * gpio-pl061 takes the interrupt back after restore, and leaves it in the
+ * same state when moved a second time: VFIO can use it again.
+ */
+/* Two handovers and their waits take longer than the default under TCG. */
+TEST_F_TIMEOUT(pl061, interrupt_is_delivered_after_a_second_handover, 120)
+{
+	struct amba *a = &self->a;
+
+	check_restored(_metadata, a, PL061_DRIVER);
+	amba_bind_and_open(_metadata, a);
+	check_pl061_interrupt(_metadata, a);
 }
 
 /* vfio-amba's reset_required, on the PL031, which no reset source covers. */
