@@ -15,15 +15,17 @@
  * the unmask would run inside the hard interrupt, while a level line is still
  * asserted, and the interrupt would fire again at once, for ever. SET_IRQS
  * refuses a trigger that is also a mask or unmask eventfd of the line; and an
- * unmask that an eventfd asks for from hard interrupt context (another line's
- * trigger, say) is deferred to a workqueue, so that no chain of eventfds can
- * keep a CPU in interrupt context.
+ * unmask that an eventfd asks for from anywhere but a user task (another
+ * line's handler, in hard interrupt context or in its IRQ thread) is deferred
+ * to a workqueue, so that no chain of eventfds can keep a CPU in an interrupt
+ * handler.
  */
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/nospec.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -180,8 +182,8 @@ static void vfio_platform_irq_unmask(struct vfio_platform_irq *irq)
 
 /*
  * virqfd callbacks, run when the mask or unmask eventfd is signalled: at once
- * in the signaller's context, except for an unmask signalled from hard
- * interrupt context, which returns 1 to have virqfd run the thread callback
+ * in the signaller's context, except for an unmask signalled from anything
+ * but a user task, which returns 1 to have virqfd run the thread callback
  * from a workqueue instead.
  */
 static int vfio_platform_irq_mask_fd(void *opaque, void *unused)
@@ -192,7 +194,13 @@ static int vfio_platform_irq_mask_fd(void *opaque, void *unused)
 
 static int vfio_platform_irq_unmask_fd(void *opaque, void *unused)
 {
-	if (in_hardirq())
+	/*
+	 * Only a user task (a write() to the eventfd, KVM's resampler in a
+	 * vCPU thread) unmasks at once. Anything else may be an interrupt
+	 * handler, in hard interrupt context or, with threaded interrupts, in
+	 * an IRQ thread: defer.
+	 */
+	if (!in_task() || (current->flags & PF_KTHREAD))
 		return 1;
 	vfio_platform_irq_unmask(opaque);
 	return 0;
@@ -271,8 +279,11 @@ VISIBLE_IF_KUNIT int vfio_platform_irq_enable(struct vfio_platform_irq *irq,
 	 * it would raise again right away. Only now that the line is ours: a
 	 * failed request must leave another driver's line as it was.
 	 */
-	if (irq->flags & VFIO_IRQ_INFO_AUTOMASKED)
+	if ((irq->flags & VFIO_IRQ_INFO_AUTOMASKED) &&
+	    !irq_check_status_bit(irq->hwirq, IRQ_DISABLE_UNLAZY)) {
 		irq_set_status_flags(irq->hwirq, IRQ_DISABLE_UNLAZY);
+		irq->set_unlazy = true;
+	}
 
 	spin_lock_irqsave(&irq->mask_lock, flags);
 	irq->requested = true;
@@ -304,8 +315,10 @@ VISIBLE_IF_KUNIT void vfio_platform_irq_disable(struct vfio_platform_irq *irq)
 
 	/* free_irq() resets the disable depth: the next request starts afresh. */
 	free_irq(irq->hwirq, irq);
-	if (irq->flags & VFIO_IRQ_INFO_AUTOMASKED)
+	/* Only what was set here: the irqchip may want the flag for itself. */
+	if (irq->set_unlazy)
 		irq_clear_status_flags(irq->hwirq, IRQ_DISABLE_UNLAZY);
+	irq->set_unlazy = false;
 	if (irq->trigger)
 		eventfd_ctx_put(irq->trigger);
 	irq->trigger = NULL;

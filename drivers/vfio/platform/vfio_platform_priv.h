@@ -84,6 +84,8 @@ struct vfio_platform_region {
  *	is reset to unmasked when the device is closed
  * @requested: the Linux IRQ is requested (a trigger is set). Written under
  *	both locks, so holding either is enough to read it.
+ * @set_unlazy: IRQ_DISABLE_UNLAZY was set by us while requested, and is
+ *	cleared when the IRQ is freed
  * @trigger: eventfd signalled on each interrupt; read locklessly by the handler
  * @mask_fd: eventfd that masks the interrupt when signalled
  * @unmask_fd: eventfd that unmasks the interrupt when signalled
@@ -107,6 +109,7 @@ struct vfio_platform_irq {
 	spinlock_t mask_lock;
 	bool masked;
 	bool requested;
+	bool set_unlazy;
 	struct eventfd_ctx *trigger;
 	struct virqfd *mask_fd;
 	struct virqfd *unmask_fd;
