@@ -196,6 +196,16 @@ void vfio_platform_regions_release(struct vfio_platform_device *vpdev)
 	vpdev->claim_name = NULL;
 }
 
+/* Give back a claim made by vfio_platform_region_open(), the way it was made. */
+static void vfio_platform_region_unclaim(struct vfio_platform_region *reg)
+{
+	if (reg->pio)
+		release_region(reg->start, reg->size);
+	else
+		release_mem_region(reg->start, reg->size);
+	reg->claim = NULL;
+}
+
 /* Claim one region in the resource tree and map it if it is MMIO. */
 static int vfio_platform_region_open(struct vfio_platform_device *vpdev,
 				     struct vfio_platform_region *reg)
@@ -216,9 +226,7 @@ static int vfio_platform_region_open(struct vfio_platform_device *vpdev,
 
 	reg->mmio = ioremap(reg->start, reg->size);
 	if (!reg->mmio) {
-		release_resource(reg->claim);
-		kfree(reg->claim);
-		reg->claim = NULL;
+		vfio_platform_region_unclaim(reg);
 		return -ENOMEM;
 	}
 	return 0;
@@ -268,11 +276,8 @@ void vfio_platform_regions_close(struct vfio_platform_device *vpdev)
 			iounmap(reg->mmio);
 			reg->mmio = NULL;
 		}
-		if (reg->claim) {
-			release_resource(reg->claim);
-			kfree(reg->claim);
-			reg->claim = NULL;
-		}
+		if (reg->claim)
+			vfio_platform_region_unclaim(reg);
 	}
 }
 
