@@ -86,7 +86,7 @@ static int vfio_platform_ioctl_get_info(struct vfio_platform_device *vpdev,
 		return -EINVAL;
 
 	info.flags = vpdev->bus->flags;
-	if (vfio_platform_has_reset(vpdev))
+	if (vfio_platform_can_reset(vpdev))
 		info.flags |= VFIO_DEVICE_FLAGS_RESET;
 	info.num_regions = vpdev->num_regions;
 	info.num_irqs = vpdev->num_irqs;

@@ -1470,10 +1470,10 @@ static void vendor_reset_chosen(struct kunit *test)
 	register_handler(test, &reset_exact);
 	KUNIT_ASSERT_EQ(test, vfio_platform_reset_init(vpdev, true), 0);
 	KUNIT_EXPECT_EQ(test, vpdev->reset_source, VFIO_PLATFORM_RESET_VENDOR);
-	KUNIT_EXPECT_PTR_EQ(test, vpdev->reset_handler, &reset_exact);
+	KUNIT_EXPECT_PTR_EQ(test, rcu_access_pointer(vpdev->reset_handler), &reset_exact);
 	KUNIT_EXPECT_TRUE(test, vfio_platform_has_reset(vpdev));
 	vfio_platform_reset_release(vpdev);
-	KUNIT_EXPECT_NULL(test, vpdev->reset_handler);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(vpdev->reset_handler));
 }
 
 /* Resetting calls the vendor handler with the device, and passes its error on. */
@@ -1534,16 +1534,19 @@ static void withdrawn_handler_never_called(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vfio_platform_reset_init(vpdev, true), 0);
 	KUNIT_ASSERT_EQ(test, vfio_platform_reset(vpdev), 0);
 	KUNIT_ASSERT_EQ(test, reset_calls, 1);
+	KUNIT_EXPECT_TRUE(test, vfio_platform_can_reset(vpdev));
 
 	vfio_platform_unregister_reset_handler(handler);
 	/* What a provider that kfree()s its handler would leave behind. */
 	handler->reset = NULL;
 
-	KUNIT_EXPECT_NULL(test, vpdev->reset_handler);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(vpdev->reset_handler));
+	/* VFIO_DEVICE_GET_INFO stops offering VFIO_DEVICE_FLAGS_RESET. */
+	KUNIT_EXPECT_FALSE(test, vfio_platform_can_reset(vpdev));
 	KUNIT_EXPECT_EQ(test, vfio_platform_reset(vpdev), -ENODEV);
 	KUNIT_EXPECT_EQ(test, reset_calls, 1);
 	vfio_platform_reset_release(vpdev);
-	KUNIT_EXPECT_NULL(test, vpdev->reset_handler);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(vpdev->reset_handler));
 }
 
 /* A device bound after the withdrawal does not find the handler. */
@@ -1554,7 +1557,7 @@ static void withdrawn_handler_not_found_again(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vfio_platform_register_reset_handler(&reset_exact), 0);
 	vfio_platform_unregister_reset_handler(&reset_exact);
 	KUNIT_EXPECT_EQ(test, vfio_platform_reset_init(vpdev, true), -ENODEV);
-	KUNIT_EXPECT_NULL(test, vpdev->reset_handler);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(vpdev->reset_handler));
 	vfio_platform_reset_release(vpdev);
 }
 

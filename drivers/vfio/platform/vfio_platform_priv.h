@@ -142,7 +142,7 @@ enum vfio_platform_reset_source {
  * @num_irqs: number of entries in @irqs
  * @reset_source: the source chosen at probe
  * @reset_handler: the vendor handler, whose module is pinned while bound;
- *	NULL once the handler is withdrawn
+ *	NULL once the handler is withdrawn. Read under SRCU by a reset.
  * @reset_node: entry in the list of devices bound with a vendor handler
  * @reset_control: the reset controller's handle of the device
  *
@@ -158,7 +158,7 @@ struct vfio_platform_device {
 	struct vfio_platform_irq *irqs;
 	unsigned int num_irqs;
 	enum vfio_platform_reset_source reset_source;
-	struct vfio_platform_reset_handler *reset_handler;
+	struct vfio_platform_reset_handler __rcu *reset_handler;
 	struct list_head reset_node;
 	struct reset_control *reset_control;
 	/** @reset_lock: serialises resets: at open, at close, on VFIO_DEVICE_RESET */
@@ -199,6 +199,7 @@ int vfio_platform_ioctl_set_irqs(struct vfio_platform_device *vpdev,
 int vfio_platform_reset_init(struct vfio_platform_device *vpdev, bool required);
 void vfio_platform_reset_release(struct vfio_platform_device *vpdev);
 int vfio_platform_reset(struct vfio_platform_device *vpdev);
+bool vfio_platform_can_reset(struct vfio_platform_device *vpdev);
 
 static inline bool vfio_platform_has_reset(struct vfio_platform_device *vpdev)
 {

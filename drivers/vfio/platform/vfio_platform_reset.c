@@ -23,6 +23,7 @@
 #include <linux/property.h>
 #include <linux/reset.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <linux/string.h>
 #include <linux/vfio_platform.h>
 
@@ -32,13 +33,15 @@
 
 /*
  * Protects the list of vendor handlers, the list of devices bound with one,
- * and the reset_handler pointers of those devices. Once a device is
- * registered its pointer also changes only under its reset_lock (nested
- * inside this one), so that a reset needs no more than that to read it.
+ * and the updates of the reset_handler pointers of those devices. A reset
+ * reads its device's pointer under vfio_platform_reset_srcu, so that
+ * withdrawing a handler waits for the resets running through it without
+ * holding this lock, which every probe takes, across a slow reset.
  */
 static DEFINE_MUTEX(vfio_platform_reset_handlers_lock);
 static LIST_HEAD(vfio_platform_reset_handlers);
 static LIST_HEAD(vfio_platform_reset_users);
+DEFINE_STATIC_SRCU(vfio_platform_reset_srcu);
 
 /**
  * __vfio_platform_register_reset_handler() - offer a device-specific reset
@@ -88,24 +91,32 @@ EXPORT_SYMBOL_GPL(__vfio_platform_register_reset_handler);
  */
 void vfio_platform_unregister_reset_handler(struct vfio_platform_reset_handler *handler)
 {
+	struct vfio_platform_reset_handler *bound;
 	struct vfio_platform_device *vpdev, *next;
+	unsigned int users = 0;
 
 	mutex_lock(&vfio_platform_reset_handlers_lock);
 	list_del(&handler->node);
+	/* Under the lock that every update of reset_handler takes. */
 	list_for_each_entry_safe(vpdev, next, &vfio_platform_reset_users,
 				 reset_node) {
-		if (vpdev->reset_handler != handler)
+		bound = rcu_dereference_protected(vpdev->reset_handler, true);
+		if (bound != handler)
 			continue;
-		/* Waits for a reset in progress through @handler. */
-		mutex_lock(&vpdev->reset_lock);
-		vpdev->reset_handler = NULL;
-		mutex_unlock(&vpdev->reset_lock);
+		RCU_INIT_POINTER(vpdev->reset_handler, NULL);
 		list_del_init(&vpdev->reset_node);
-		module_put(handler->owner);
+		users++;
 		dev_warn(vpdev->vdev.dev, "its reset handler for \"%s\" was withdrawn: it cannot be reset until bound again\n",
 			 handler->compat);
 	}
 	mutex_unlock(&vfio_platform_reset_handlers_lock);
+
+	if (!users)
+		return;
+	/* Resets that found @handler before it was withdrawn finish first. */
+	synchronize_srcu(&vfio_platform_reset_srcu);
+	while (users--)
+		module_put(handler->owner);
 }
 EXPORT_SYMBOL_GPL(vfio_platform_unregister_reset_handler);
 
@@ -161,22 +172,25 @@ static bool vfio_platform_reset_handler_attach(struct vfio_platform_device *vpde
 	mutex_lock(&vfio_platform_reset_handlers_lock);
 	handler = __vfio_platform_reset_handler_get(&compat, 1);
 	if (handler) {
-		vpdev->reset_handler = handler;
+		rcu_assign_pointer(vpdev->reset_handler, handler);
 		list_add_tail(&vpdev->reset_node, &vfio_platform_reset_users);
 	}
 	mutex_unlock(&vfio_platform_reset_handlers_lock);
 	return handler;
 }
 
+/* With the device closed for good: no reset can be running through it. */
 static void vfio_platform_reset_handler_detach(struct vfio_platform_device *vpdev)
 {
+	struct vfio_platform_reset_handler *handler;
+
 	mutex_lock(&vfio_platform_reset_handlers_lock);
-	if (vpdev->reset_handler) {
+	handler = rcu_dereference_protected(vpdev->reset_handler,
+					    lockdep_is_held(&vfio_platform_reset_handlers_lock));
+	if (handler) {
 		list_del_init(&vpdev->reset_node);
-		module_put(vpdev->reset_handler->owner);
-		mutex_lock(&vpdev->reset_lock);
-		vpdev->reset_handler = NULL;
-		mutex_unlock(&vpdev->reset_lock);
+		RCU_INIT_POINTER(vpdev->reset_handler, NULL);
+		module_put(handler->owner);
 	}
 	mutex_unlock(&vfio_platform_reset_handlers_lock);
 }
@@ -371,14 +385,18 @@ EXPORT_SYMBOL_IF_KUNIT(vfio_platform_reset_release);
  */
 int vfio_platform_reset(struct vfio_platform_device *vpdev)
 {
+	struct vfio_platform_reset_handler *handler;
 	struct device *dev = vpdev->vdev.dev;
-	int ret;
+	int ret, idx;
 
 	mutex_lock(&vpdev->reset_lock);
 	switch (vpdev->reset_source) {
 	case VFIO_PLATFORM_RESET_VENDOR:
-		ret = vpdev->reset_handler ? vpdev->reset_handler->reset(dev) :
-					     -ENODEV;
+		idx = srcu_read_lock(&vfio_platform_reset_srcu);
+		handler = srcu_dereference(vpdev->reset_handler,
+					   &vfio_platform_reset_srcu);
+		ret = handler ? handler->reset(dev) : -ENODEV;
+		srcu_read_unlock(&vfio_platform_reset_srcu, idx);
 		break;
 	case VFIO_PLATFORM_RESET_CONTROLLER:
 		ret = vfio_platform_reset_controller(dev, vpdev->reset_control);
@@ -394,3 +412,18 @@ int vfio_platform_reset(struct vfio_platform_device *vpdev)
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vfio_platform_reset);
+
+/**
+ * vfio_platform_can_reset() - whether a reset of the device can succeed
+ * @vpdev: the device
+ *
+ * Return: true when the device has a reset source that is still there: a
+ * device whose vendor handler was withdrawn cannot be reset any more.
+ */
+bool vfio_platform_can_reset(struct vfio_platform_device *vpdev)
+{
+	if (vpdev->reset_source == VFIO_PLATFORM_RESET_VENDOR)
+		return rcu_access_pointer(vpdev->reset_handler);
+	return vfio_platform_has_reset(vpdev);
+}
+EXPORT_SYMBOL_IF_KUNIT(vfio_platform_can_reset);
