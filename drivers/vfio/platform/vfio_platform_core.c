@@ -40,9 +40,9 @@ static int vfio_platform_dev_open(struct vfio_device *vdev)
 
 	/* A device that could not be reset would show a previous user's state. */
 	if (vfio_platform_has_reset(vpdev)) {
-		ret = vfio_platform_reset(vpdev);
+		ret = vfio_platform_reset_open(vpdev);
 		if (ret) {
-			dev_err(vdev->dev, "reset at open failed: %d\n", ret);
+			dev_err_ratelimited(vdev->dev, "reset at open failed: %d\n", ret);
 			goto err_close;
 		}
 	}
@@ -59,16 +59,12 @@ static void vfio_platform_dev_close(struct vfio_device *vdev)
 {
 	struct vfio_platform_device *vpdev =
 		container_of(vdev, struct vfio_platform_device, vdev);
-	int ret;
 
 	/* Quiet the interrupts first, so that the reset cannot signal anyone. */
 	vfio_platform_irqs_close(vpdev);
 
-	if (vfio_platform_has_reset(vpdev)) {
-		ret = vfio_platform_reset(vpdev);
-		if (ret)
-			dev_warn(vdev->dev, "reset at close failed: %d\n", ret);
-	}
+	if (vfio_platform_has_reset(vpdev))
+		vfio_platform_reset_close(vpdev);
 
 	vfio_platform_regions_close(vpdev);
 	pm_runtime_put(vdev->dev);
@@ -111,7 +107,8 @@ static long vfio_platform_dev_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_SET_IRQS:
 		return vfio_platform_ioctl_set_irqs(vpdev, uarg);
 	case VFIO_DEVICE_RESET:
-		return vfio_platform_reset(vpdev);
+		return vfio_platform_has_reset(vpdev) ?
+		       vfio_platform_reset_ioctl(vpdev) : -EINVAL;
 	default:
 		return -ENOTTY;
 	}

@@ -14,6 +14,7 @@
 
 struct device;
 struct eventfd_ctx;
+struct of_phandle_args;
 struct reset_control;
 struct resource;
 struct vfio_platform_reset_handler;
@@ -145,6 +146,13 @@ enum vfio_platform_reset_source {
  *	NULL once the handler is withdrawn. Read under SRCU by a reset.
  * @reset_node: entry in the list of devices bound with a vendor handler
  * @reset_control: the reset controller's handle of the device
+ * @reset_lines: the reset controller lines the firmware lists for the device
+ * @num_reset_lines: the number of entries in @reset_lines; 0 when the device
+ *	is not reset through lines it could share
+ * @line_node: entry in the list of devices reset through their lines
+ * @line_open: the device is open (vfio_platform_reset_line.c)
+ * @line_dirty: the device may hold state of an owner, or of its previous
+ *	driver, that no reset has cleared since
  *
  * The region and IRQ tables and the reset source are built at probe and stay
  * unchanged until the device is released.
@@ -161,6 +169,11 @@ struct vfio_platform_device {
 	struct vfio_platform_reset_handler __rcu *reset_handler;
 	struct list_head reset_node;
 	struct reset_control *reset_control;
+	struct of_phandle_args *reset_lines;
+	unsigned int num_reset_lines;
+	struct list_head line_node;
+	bool line_open;
+	bool line_dirty;
 	/** @reset_lock: serialises resets: at open, at close, on VFIO_DEVICE_RESET */
 	struct mutex reset_lock;
 };
@@ -205,6 +218,13 @@ static inline bool vfio_platform_has_reset(struct vfio_platform_device *vpdev)
 {
 	return vpdev->reset_source != VFIO_PLATFORM_RESET_NONE;
 }
+
+/* vfio_platform_reset_line.c */
+int vfio_platform_reset_lines_init(struct vfio_platform_device *vpdev);
+void vfio_platform_reset_lines_release(struct vfio_platform_device *vpdev);
+int vfio_platform_reset_open(struct vfio_platform_device *vpdev);
+void vfio_platform_reset_close(struct vfio_platform_device *vpdev);
+int vfio_platform_reset_ioctl(struct vfio_platform_device *vpdev);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Internals the KUnit tests reach through EXPORT_SYMBOL_IF_KUNIT. */

@@ -329,6 +329,7 @@ int vfio_platform_reset_init(struct vfio_platform_device *vpdev, bool required)
 
 	mutex_init(&vpdev->reset_lock);
 	INIT_LIST_HEAD(&vpdev->reset_node);
+	INIT_LIST_HEAD(&vpdev->line_node);
 
 	ret = vfio_platform_reset_find_vendor(vpdev);
 	if (ret < 0)
@@ -343,7 +344,7 @@ int vfio_platform_reset_init(struct vfio_platform_device *vpdev, bool required)
 		return ret;
 	if (ret) {
 		vpdev->reset_source = VFIO_PLATFORM_RESET_CONTROLLER;
-		return 0;
+		return vfio_platform_reset_lines_init(vpdev);
 	}
 
 	if (vfio_platform_acpi_has_reset(dev)) {
@@ -367,6 +368,7 @@ EXPORT_SYMBOL_IF_KUNIT(vfio_platform_reset_init);
  */
 void vfio_platform_reset_release(struct vfio_platform_device *vpdev)
 {
+	vfio_platform_reset_lines_release(vpdev);
 	vfio_platform_reset_handler_detach(vpdev);
 	reset_control_put(vpdev->reset_control);
 	vpdev->reset_control = NULL;

@@ -483,45 +483,286 @@ TEST_F(reset, no_source_binds_without_reset_required)
 }
 
 /*
- * Reset lines are often shared on SoCs: two devices on one line both bind
- * (each holds the line released and acquires it around its resets), and a
- * reset of either pulses the line they share.
+ * Reset lines are often shared on SoCs: two devices on one line both bind,
+ * each holding the line released and acquiring it around its resets. A pulse
+ * of the line resets both devices, so vfio-platform pulses it only while the
+ * other device is closed or has the same owner: same IOMMU group, or bound
+ * to the same iommufd.
  */
-TEST(two_devices_on_one_reset_line_bind_and_reset_in_turn)
+#define UNSAFE_IRQS	"/sys/module/iommufd/parameters/allow_unsafe_interrupts"
+#define SHARED_LINE	"62"
+
+/* Two devices on SHARED_LINE, and the files their owners hold. */
+struct line_pair {
+	struct sim_dev sim[2];
+	int group[2];
+	int container[2];
+	int device[2];
+	int iommufd[2];
+};
+
+FIXTURE(shared_line) {
+	struct line_pair p;
+	struct vp_saved unsafe_irqs;
+};
+
+FIXTURE_SETUP(shared_line)
 {
-	unsigned long long before[2], after[2];
-	struct sim_config cfg;
-	struct vp_dev vd[2];
 	int i;
 
-	vp_init(&vd[0]);
-	vp_init(&vd[1]);
+	memset(self, 0, sizeof(*self));
+	for (i = 0; i < 2; i++) {
+		self->p.group[i] = -1;
+		self->p.container[i] = -1;
+		self->p.device[i] = -1;
+		self->p.iommufd[i] = -1;
+	}
 	if (sim_missing())
 		SKIP(return, "%s", sim_missing());
-	if (!vp_exists("/sys/firmware/devicetree/base/vfio-platform-sim/reset-controller"))
+	if (!vp_exists(DT_SIM "/reset-controller"))
 		SKIP(return, "%s: %s", "no simulated reset controller",
 		     "it needs OF_DYNAMIC and RESET_CONTROLLER");
+	ASSERT_EQ(0, sim_knob("msi_window", "none"));
+}
+
+FIXTURE_TEARDOWN(shared_line)
+{
+	struct line_pair *p = &self->p;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (p->device[i] >= 0)
+			close(p->device[i]);
+		if (p->container[i] >= 0)
+			close(p->container[i]);
+		if (p->group[i] >= 0)
+			close(p->group[i]);
+		if (p->iommufd[i] >= 0)
+			close(p->iommufd[i]);
+		sim_destroy(&p->sim[i]);
+	}
+	vp_restore(&self->unsafe_irqs);
+}
+
+/* Two devices on SHARED_LINE, bound to vfio-platform; @group NULL: apart. */
+static int shared_line_create(struct line_pair *p, const char *group)
+{
+	struct sim_config cfg;
+	int i, ret;
 
 	sim_config_init(&cfg);
 	cfg.reset = "controller";
-	cfg.reset_line = "62";
-	ASSERT_EQ(0, sim_knob("msi_window", "none"));
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, vp_open(&vd[i], &cfg, VFIO_TYPE1v2_IOMMU))
-			TH_LOG("device %d on the shared line", i);
+	cfg.reset_line = SHARED_LINE;
+	cfg.group = group;
+	for (i = 0; i < 2; i++) {
+		ret = sim_create(&p->sim[i], &cfg);
+		if (!ret)
+			ret = sim_bind(p->sim[i].name, VFIO_PLATFORM_DRIVER);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Device @i through a group and a type1 container of its own. */
+static int shared_line_open_apart(struct line_pair *p, int i)
+{
+	int group = sim_iommu_group(p->sim[i].name);
+
+	if (group < 0)
+		return group;
+	p->group[i] = vfio_group_open(group);
+	if (p->group[i] < 0)
+		return p->group[i];
+	p->container[i] = vfio_container_attach(p->group[i], VFIO_TYPE1v2_IOMMU);
+	if (p->container[i] < 0)
+		return p->container[i];
+	p->device[i] = vfio_device_get(p->group[i], p->sim[i].name);
+	return p->device[i] < 0 ? p->device[i] : 0;
+}
+
+static void line_counts(struct __test_metadata *_metadata,
+			struct line_pair *p, unsigned long long count[2])
+{
+	ASSERT_EQ(0, sim_counter(p->sim[0].name, "controller_resets", &count[0]));
+	ASSERT_EQ(0, sim_counter(p->sim[1].name, "controller_resets", &count[1]));
+}
+
+static void expect_pulses(struct __test_metadata *_metadata,
+			  struct line_pair *p, const unsigned long long before[2],
+			  unsigned long long n, int line)
+{
+	unsigned long long now[2];
+
+	line_counts(_metadata, p, now);
+	EXPECT_EQ(before[0] + n, now[0])
+		TH_LOG("line %d: device 0 saw %llu pulses, not %llu", line,
+		       now[0] - before[0], n);
+	EXPECT_EQ(before[1] + n, now[1])
+		TH_LOG("line %d: device 1 saw %llu pulses, not %llu", line,
+		       now[1] - before[1], n);
+}
+
+/* The line was pulsed @n times since @before, as both devices saw it. */
+#define EXPECT_PULSES(before, n) \
+	expect_pulses(_metadata, &self->p, before, n, __LINE__)
+
+/*
+ * Owners apart. The second device opens without a reset, as the first one's
+ * pulsed the line while it was closed. Neither owner may then reset the
+ * other's device. The first to close leaves its device dirty, even one its
+ * owner reset while it was open, and it cannot be opened again until the
+ * other owner has closed too.
+ */
+TEST_F(shared_line, another_owner_can_neither_reset_nor_reopen_a_dirty_device)
+{
+	unsigned long long count[2];
+	int i, fd;
+
+	ASSERT_EQ(0, shared_line_create(&self->p, NULL));
+	ASSERT_NE(sim_iommu_group(self->p.sim[0].name),
+		  sim_iommu_group(self->p.sim[1].name));
+
+	line_counts(_metadata, &self->p, count);
+	ASSERT_EQ(0, shared_line_open_apart(&self->p, 0));
+	EXPECT_PULSES(count, 1);
+	/* Device 1 is closed: the first owner may pulse the line. */
+	EXPECT_EQ(0, ioctl(self->p.device[0], VFIO_DEVICE_RESET));
+	EXPECT_PULSES(count, 2);
+	ASSERT_EQ(0, shared_line_open_apart(&self->p, 1));
+	EXPECT_PULSES(count, 2);
 
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, sim_counter(vd[0].sim.name, "controller_resets", &before[0]));
-		ASSERT_EQ(0, sim_counter(vd[1].sim.name, "controller_resets", &before[1]));
-		EXPECT_EQ(0, ioctl(vd[i].device, VFIO_DEVICE_RESET))
-			TH_LOG("reset of device %d: %s", i, strerror(errno));
-		ASSERT_EQ(0, sim_counter(vd[0].sim.name, "controller_resets", &after[0]));
-		ASSERT_EQ(0, sim_counter(vd[1].sim.name, "controller_resets", &after[1]));
-		EXPECT_EQ(before[0] + 1, after[0]);
-		EXPECT_EQ(before[1] + 1, after[1]);
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(self->p.device[i], VFIO_DEVICE_RESET))
+			TH_LOG("device %d reset its neighbour's owner's device", i);
+		EXPECT_EQ(EBUSY, errno);
 	}
-	vp_close(&vd[1]);
-	vp_close(&vd[0]);
+	EXPECT_PULSES(count, 2);
+
+	/* Closed while the other owner works: left dirty, not reset. */
+	close(self->p.device[0]);
+	self->p.device[0] = -1;
+	EXPECT_PULSES(count, 2);
+	errno = 0;
+	fd = ioctl(self->p.group[0], VFIO_GROUP_GET_DEVICE_FD, self->p.sim[0].name);
+	EXPECT_EQ(-1, fd)
+		TH_LOG("a dirty device opened without a reset");
+	EXPECT_EQ(EBUSY, errno);
+	if (fd >= 0)
+		close(fd);
+	EXPECT_PULSES(count, 2);
+
+	/* The last close pulses the line: both devices are clean again. */
+	close(self->p.device[1]);
+	self->p.device[1] = -1;
+	EXPECT_PULSES(count, 3);
+	self->p.device[0] = vfio_device_get(self->p.group[0], self->p.sim[0].name);
+	ASSERT_LE(0, self->p.device[0]);
+	EXPECT_PULSES(count, 4);
+	EXPECT_EQ(0, ioctl(self->p.device[0], VFIO_DEVICE_RESET));
+	EXPECT_PULSES(count, 5);
+}
+
+/*
+ * One IOMMU group has one owner, who may reset its devices on the line at
+ * will; but closing one of them does not reset the other, still in use.
+ */
+TEST_F(shared_line, devices_of_one_group_reset_their_line)
+{
+	char name[64];
+	unsigned long long count[2];
+	int i, group;
+
+	snprintf(name, sizeof(name), "line-%d", getpid());
+	ASSERT_EQ(0, shared_line_create(&self->p, name));
+	group = sim_iommu_group(self->p.sim[0].name);
+	ASSERT_LE(0, group);
+	ASSERT_EQ(group, sim_iommu_group(self->p.sim[1].name));
+
+	self->p.group[0] = vfio_group_open(group);
+	ASSERT_LE(0, self->p.group[0]);
+	self->p.container[0] = vfio_container_attach(self->p.group[0],
+						     VFIO_TYPE1v2_IOMMU);
+	ASSERT_LE(0, self->p.container[0]);
+
+	/* The second open finds its device clean from the first's pulse. */
+	line_counts(_metadata, &self->p, count);
+	for (i = 0; i < 2; i++) {
+		self->p.device[i] = vfio_device_get(self->p.group[0],
+						    self->p.sim[i].name);
+		ASSERT_LE(0, self->p.device[i]);
+	}
+	EXPECT_PULSES(count, 1);
+
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, ioctl(self->p.device[i], VFIO_DEVICE_RESET))
+			TH_LOG("reset of device %d: %s", i, strerror(errno));
+		EXPECT_PULSES(count, 2 + i);
+	}
+
+	close(self->p.device[1]);
+	self->p.device[1] = -1;
+	EXPECT_PULSES(count, 3);
+	close(self->p.device[0]);
+	self->p.device[0] = -1;
+	EXPECT_PULSES(count, 4);
+}
+
+/*
+ * Through the device cdev, the owner is the iommufd: devices bound to one
+ * reset each other, devices bound to two do not.
+ */
+TEST_F(shared_line, cdev_owner_is_the_iommufd)
+{
+	unsigned long long count[2];
+	int i;
+
+	ASSERT_EQ(0, shared_line_create(&self->p, NULL));
+	/* iommufd's bind applies the MSI isolation rule to every group. */
+	ASSERT_EQ(0, vp_save_and_set(&self->unsafe_irqs, UNSAFE_IRQS, "Y"));
+	for (i = 0; i < 2; i++) {
+		self->p.iommufd[i] = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, self->p.iommufd[i]);
+		self->p.device[i] = vfio_cdev_open(self->p.sim[i].name);
+		ASSERT_LE(0, self->p.device[i]);
+	}
+
+	/* One iommufd. */
+	line_counts(_metadata, &self->p, count);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, vfio_cdev_bind(self->p.device[i], self->p.iommufd[0]));
+	EXPECT_PULSES(count, 1);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, ioctl(self->p.device[i], VFIO_DEVICE_RESET))
+			TH_LOG("reset of device %d: %s", i, strerror(errno));
+		EXPECT_PULSES(count, 2 + i);
+	}
+
+	/* Device 1, closed while device 0 is open, is dirty for another owner. */
+	close(self->p.device[1]);
+	EXPECT_PULSES(count, 3);
+	self->p.device[1] = vfio_cdev_open(self->p.sim[1].name);
+	ASSERT_LE(0, self->p.device[1]);
+	EXPECT_EQ(-EBUSY, vfio_cdev_bind(self->p.device[1], self->p.iommufd[1]));
+	EXPECT_PULSES(count, 3);
+
+	/* Both closed: pulsed; then each bound to an iommufd of its own. */
+	for (i = 0; i < 2; i++)
+		close(self->p.device[i]);
+	EXPECT_PULSES(count, 4);
+	for (i = 0; i < 2; i++) {
+		self->p.device[i] = vfio_cdev_open(self->p.sim[i].name);
+		ASSERT_LE(0, self->p.device[i]);
+		ASSERT_EQ(0, vfio_cdev_bind(self->p.device[i], self->p.iommufd[i]));
+	}
+	EXPECT_PULSES(count, 5);
+	for (i = 0; i < 2; i++) {
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(self->p.device[i], VFIO_DEVICE_RESET));
+		EXPECT_EQ(EBUSY, errno);
+	}
+	EXPECT_PULSES(count, 5);
 }
 
 TEST_HARNESS_MAIN
