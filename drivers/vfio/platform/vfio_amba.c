@@ -34,7 +34,6 @@ static struct resource *vfio_amba_get_resource(struct device *dev, unsigned int 
 static int vfio_amba_get_irq(struct device *dev, unsigned int index)
 {
 	struct amba_device *adev = to_amba_device(dev);
-	int irq;
 
 	/* The bus leaves unused entries, and those after them, at 0. */
 	if (index >= AMBA_NR_IRQS || !adev->irq[index])
@@ -42,13 +41,11 @@ static int vfio_amba_get_irq(struct device *dev, unsigned int index)
 
 	/*
 	 * A GPIO or interrupt controller's driver may have left the interrupt
-	 * unrequestable. A new mapping replaces the old one for the host
-	 * driver too, which the bus hands adev->irq[] at its next probe.
+	 * unrequestable. adev->irq[] is not updated with a new mapping: the
+	 * bus decodes it again from the device tree before every probe, so the
+	 * next driver finds the new mapping there by itself.
 	 */
-	irq = vfio_platform_get_fresh_irq(dev, index, adev->irq[index]);
-	if (irq > 0)
-		adev->irq[index] = irq;
-	return irq;
+	return vfio_platform_get_fresh_irq(dev, index, adev->irq[index]);
 }
 
 static const struct vfio_platform_bus vfio_amba_bus = {

@@ -165,7 +165,11 @@ static void vfio_platform_explain_refusal(struct device *dev, bool had_group,
  * without a word. The IRQ core does not remember the flow handler the chip
  * had set, but the interrupt's domain sets it again when it maps the interrupt:
  * so a descriptor in that state, with no action installed, is disposed of and
- * the interrupt mapped again from its firmware description.
+ * the interrupt mapped again from its firmware description. Nobody can have
+ * requested it meanwhile (it is IRQ_NOREQUEST until the new mapping), and the
+ * domain serialises the disposal and the mapping against other mappings. The
+ * platform and AMBA buses resolve a device's interrupts from the firmware at
+ * every probe, so the next driver of the device gets the new mapping too.
  *
  * Return: @irq when it can be requested; the number of its new mapping; or
  * -EBUSY, with a message naming the interrupt and the cause, when it can be

@@ -47,31 +47,44 @@
 int vfio_platform_irqs_init(struct vfio_platform_device *vpdev)
 {
 	struct device *dev = vpdev->vdev.dev;
-	struct vfio_platform_irq *irqs, *irq;
+	struct vfio_platform_irq *irqs = NULL, *irq;
 	unsigned int i, n;
-	int hwirq, ret;
+	int *hwirqs = NULL, *grown;
+	int hwirq, ret = 0;
 
+	/*
+	 * The bus is asked once per interrupt: its answer may have a cost
+	 * (vfio_platform_get_fresh_irq() maps an interrupt again), and need
+	 * not be the same twice.
+	 */
 	for (n = 0; ; n++) {
 		hwirq = vpdev->bus->get_irq(dev, n);
 		if (hwirq == -ENXIO)
 			break;
-		if (hwirq < 0)
-			return dev_err_probe(dev, hwirq, "cannot get IRQ %u\n", n);
+		if (hwirq < 0) {
+			ret = dev_err_probe(dev, hwirq, "cannot get IRQ %u\n", n);
+			goto out;
+		}
+		grown = krealloc_array(hwirqs, n + 1, sizeof(*hwirqs), GFP_KERNEL);
+		if (!grown) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		hwirqs = grown;
+		hwirqs[n] = hwirq;
 	}
 	if (!n)
-		return 0;
+		goto out;
 
 	irqs = kcalloc(n, sizeof(*irqs), GFP_KERNEL);
-	if (!irqs)
-		return -ENOMEM;
+	if (!irqs) {
+		ret = -ENOMEM;
+		goto out;
+	}
 
 	for (i = 0; i < n; i++) {
 		irq = &irqs[i];
-		hwirq = vpdev->bus->get_irq(dev, i);
-		if (WARN_ON(hwirq < 0)) {
-			ret = -EINVAL;
-			goto err_free;
-		}
+		hwirq = hwirqs[i];
 		irq->name = kasprintf(GFP_KERNEL, "vfio:%s:%u", dev_name(dev), i);
 		if (!irq->name) {
 			ret = -ENOMEM;
@@ -90,7 +103,7 @@ int vfio_platform_irqs_init(struct vfio_platform_device *vpdev)
 
 	vpdev->irqs = irqs;
 	vpdev->num_irqs = n;
-	return 0;
+	goto out;
 
 err_free:
 	while (i--) {
@@ -98,6 +111,8 @@ err_free:
 		kfree(irqs[i].name);
 	}
 	kfree(irqs);
+out:
+	kfree(hwirqs);
 	return ret;
 }
 
