@@ -14,7 +14,7 @@ S := tools/testing/vfio-platform
 export CMD T K
 
 .PHONY: all deps tree kernel selftests demo vm check check-arm64 static kunit vmtests \
-	clean help
+	manifest clean help
 
 all: demo
 
@@ -59,6 +59,10 @@ kunit: tree
 vmtests: selftests
 	@bash $(S)/selftests.sh --arch $(ARCH) --gic $(GIC) run $$T
 
+# The tests the lane's last run ran, as a manifest for $(S)/expected/.
+manifest:
+	@bash $(S)/selftests.sh --arch $(ARCH) --gic $(GIC) manifest
+
 clean:
 	rm -rf build
 
@@ -72,4 +76,6 @@ help:
 	@echo 'make static          checkpatch, kernel-doc, sparse, W=1, shellcheck'
 	@echo 'make kunit [K=glob]  KUnit suites (kunit.py, x86_64)'
 	@echo 'make vmtests [T="prog [harness args]"]  VM selftests, or one program'
+	@echo 'make manifest [ARCH=arm64] [GIC=2]  the tests of the last full VM run, as'
+	@echo '                     the lane manifest make check expects (expected/LANE)'
 	@echo 'make tree | kernel | selftests | deps | clean'

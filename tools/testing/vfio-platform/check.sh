@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: every test lane, each run even when an earlier one fails, then one
-# summary line totalling them all, last:
+# `make check`: every test lane, each run even when an earlier one fails, then the
+# static lanes' verdicts on a line of their own, and one summary line totalling the
+# tests of all the other lanes, last:
 #
+#   lint: C checks, F findings
 #   N passed, M failed[, K skipped]
+#
+# A finding fails make check as a failed test does, but is not counted as a test.
 #
 #   check.sh [--arm64]
 #
@@ -88,7 +92,7 @@ if [ $x86 -eq 1 ]; then
 	fi
 	lane kunit bash "$VP_SCRIPTS/kunit.sh"
 	if [ $build_ok -eq 1 ]; then
-		lane "vmtests-$arch" bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run
+		lane "vmtests-$arch" bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect
 	fi
 fi
 
@@ -96,15 +100,17 @@ fi
 lanes+=(static-arm64 vmtests-arm64 vmtests-arm64-gicv2)
 if [ $tree_ok -eq 1 ] && build arm64; then
 	lane static-arm64 bash "$VP_SCRIPTS/static-check.sh" --arch arm64
-	lane vmtests-arm64 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 run
+	lane vmtests-arm64 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 run --expect
 	lane vmtests-arm64-gicv2 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 --gic 2 run \
-		--only vfio_container_test,vfio_platform_msi_test,vfio_platform_irq_test,vfio_amba_test
+		--expect --only vfio_container_test,vfio_platform_msi_test,vfio_platform_irq_test,vfio_amba_test
 fi
 
 echo
 pass=0
 fail=0
 skip=0
+checks=0
+findings=0
 for name in "${lanes[@]}"; do
 	if [ -f "$results/$name" ]; then
 		read -r p f s <"$results/$name"
@@ -112,6 +118,15 @@ for name in "${lanes[@]}"; do
 		p=0 f=1 s=0
 		echo "check: lane $name did not run"
 	fi
+	case $name in
+	static*)
+		# Lint verdicts, one per tool and file: not tests.
+		printf 'check: %-20s %4d checks, %d findings\n' "$name" "$((p + f))" "$f"
+		checks=$((checks + p + f))
+		findings=$((findings + f))
+		continue
+		;;
+	esac
 	printf 'check: %-20s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
 	# A VM lane's results depend on the QEMU it ran on: name it.
 	if [ -s "$results/$name.qemu" ]; then
@@ -121,9 +136,10 @@ for name in "${lanes[@]}"; do
 	fail=$((fail + f))
 	skip=$((skip + s))
 done
+echo "lint: $checks checks, $findings findings"
 if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else
 	echo "$pass passed, $fail failed"
 fi
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] && [ "$findings" -eq 0 ]

@@ -6,7 +6,8 @@
 # (vm-run.sh) and count their TAP results.
 #
 #   selftests.sh [--arch ARCH] [--gic 2|3] build
-#   selftests.sh [--arch ARCH] [--gic 2|3] run [PROGRAM [HARNESS ARGS...]]
+#   selftests.sh [--arch ARCH] [--gic 2|3] run [--expect] [PROGRAM [HARNESS ARGS...]]
+#   selftests.sh [--arch ARCH] [--gic 2|3] manifest
 #
 # The lane is vmtests-ARCH. An arm64 guest has a GICv3 with an ITS, or with --gic 2 a
 # GICv2, in lane vmtests-arm64-gicv2.
@@ -15,6 +16,14 @@
 # without reporting a failure (a crash), when it reports fewer results than its plan,
 # and when the VM run fails (kernel splat, hang, no status). The counts are recorded for
 # the summary of `make check`, with the QEMU the guest ran on (results/LANE.qemu).
+#
+# With --expect (make check), the lane must also run exactly the tests its manifest,
+# expected/LANE beside this script, lists: one "PROGRAM TEST" per line, or
+# "PROGRAM TEST skip: REASON" for a test the lane is expected to skip. A listed test
+# that did not run, a test that is not listed, and a skip that is not listed each count
+# as one failure, so that a lost program, a stale binary or a broken environment
+# cannot pass as a smaller green run. `manifest` prints the manifest of the lane's last
+# run (results/LANE.log), to review and commit when tests are added or renamed.
 
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -59,10 +68,33 @@ build()
 		KHDR_INCLUDES="-isystem $VP_OBJ/usr/include"
 }
 
-# Count the TAP results of the programs in a run's output, one summary line each.
+# Count the TAP results of the programs in a run's output, one summary line each,
+# against the manifest $expect when it is set.
 count()
 {
-	awk -v lane="$lane" '
+	awk -v lane="$lane" -v expect="${expect:-}" '
+	BEGIN {
+		while (expect != "" && (getline line < expect) > 0) {
+			if (line ~ /^[ \t]*(#|$)/)
+				continue
+			split(line, f, " ")
+			key = f[1] " " f[2]
+			want[key] = line ~ / skip: / ? "skip" : "run"
+		}
+	}
+	function check(name, skipped,   key) {
+		if (expect == "")
+			return
+		key = prog " " name
+		if (!(key in want)) {
+			printf "%s: %s: %s is not in the manifest\n", lane, prog, name
+			fail++
+		} else if (skipped && want[key] != "skip") {
+			printf "%s: %s: %s was skipped, which the manifest does not expect\n", lane, prog, name
+			fail++
+		}
+		got[key] = 1
+	}
 	function finish(status) {
 		if (prog == "")
 			return
@@ -84,7 +116,12 @@ count()
 	prog != "" && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
 	prog != "" && /^(not )?ok [0-9]+/ {
 		seen++
-		if ($0 ~ /# [Ss][Kk][Ii][Pp]/) { skip++; pskip++ }
+		name = $0
+		sub(/^(not )?ok [0-9]+ /, "", name)
+		sub(/ # .*/, "", name)
+		skipped = $0 ~ /# [Ss][Kk][Ii][Pp]/
+		check(name, skipped)
+		if (skipped) { skip++; pskip++ }
 		else if ($1 == "ok") { pass++; ppass++ }
 		else { fail++; pfail++ }
 	}
@@ -93,6 +130,12 @@ count()
 			printf "%s: %s did not finish\n", lane, prog
 			fail++
 		}
+		for (key in want)
+			if (!(key in got)) {
+				split(key, f, " ")
+				printf "%s: %s: %s did not run\n", lane, f[1], f[2]
+				fail++
+			}
 		printf "%d %d %d\n", pass, fail, skip > "/dev/stderr"
 	}'
 }
@@ -100,7 +143,13 @@ count()
 run()
 {
 	local log=$VP_BUILD/results/$lane.log status=0 pass=0 fail=0 skip=0 tmp
+	local expect=
 
+	if [ "${1:-}" = --expect ]; then
+		expect=$VP_SCRIPTS/expected/$lane
+		shift
+		[ -f "$expect" ] || vp_die "no manifest for $lane: ${expect#"$VP_TOP"/}"
+	fi
 	build
 	mkdir -p "$VP_BUILD/results"
 	vp_log "running selftests in the $VP_ARCH VM ($lane)"
@@ -126,8 +175,34 @@ run()
 	[ "${fail:-0}" -eq 0 ]
 }
 
+# The manifest of the lane's last run: what it ran, and what it skipped and why.
+manifest()
+{
+	local log=$VP_BUILD/results/$lane.log
+
+	[ -f "$log" ] || vp_die "no run of $lane to take a manifest from"
+	echo "# The tests lane $lane runs (selftests.sh --expect): PROGRAM TEST [skip: REASON]"
+	awk '
+	/^# vp-run: / { prog = $3; next }
+	/^# vp-exit: / { prog = ""; next }
+	prog != "" && /^(not )?ok [0-9]+/ {
+		name = $0
+		sub(/^(not )?ok [0-9]+ /, "", name)
+		reason = ""
+		if (match(name, / # [Ss][Kk][Ii][Pp] ?/)) {
+			reason = substr(name, RSTART + RLENGTH)
+			name = substr(name, 1, RSTART - 1)
+			print prog, name, "skip:", reason
+		} else {
+			sub(/ # .*/, "", name)
+			print prog, name
+		}
+	}' "$log"
+}
+
 case ${1:-} in
 build) build ;;
 run) shift; run "$@" ;;
-*) sed -n '8,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+manifest) manifest ;;
+*) sed -n '8,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
