@@ -20,7 +20,10 @@
 # unless:
 #
 #  - the kernel log shows a splat (BUG, WARNING, Oops, panic, KASAN, UBSAN, lockdep,
-#    hung task, RCU stall, kmemleak report: kmemleak is scanned after CMD): status 1;
+#    hung task, RCU stall, a runtime PM usage count underflow, an unbalanced IRQ
+#    enable, kmemleak disabling itself), on the console or in the guest's dmesg (which
+#    has the messages below the console's level), or kmemleak, scanned after CMD,
+#    reports a leak: status 1;
 #  - the guest does not finish within the timeout (default 900 s): it is killed, the end
 #    of its console is printed, status 124;
 #  - the guest dies before reporting a status: status 1.
@@ -184,6 +187,8 @@ splat_re='BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|KASAN:|UBSAN:|general pr
 splat_re+='|Unable to handle kernel|INFO: (possible|trying to register|task .* blocked|rcu)'
 splat_re+='|inconsistent lock state|suspicious RCU usage|soft lockup|hard LOCKUP'
 splat_re+='|new suspected memory leak|ODEBUG:|Call [Tt]race:|Internal error:'
+splat_re+='|Runtime PM usage count underflow|[Uu]nbalanced (enable|disable)'
+splat_re+='|kmemleak: .*(disabled|[Cc]annot)'
 
 if [ $status -eq 124 ]; then
 	echo "vm-run: guest did not finish within ${timeout}s: killed. End of its console:" >&2
@@ -197,13 +202,19 @@ else
 	status=$(cat "$run/status")
 fi
 
-if grep -Eq "$splat_re" "$run/console.log"; then
+# The console has what the kernel printed at the console's level; dmesg, saved by the
+# guest after CMD, has the rest.
+logs=("$run/console.log")
+[ -s "$run/dmesg" ] && logs+=("$run/dmesg")
+if grep -Eq "$splat_re" "${logs[@]}"; then
 	echo "vm-run: the guest kernel log shows a splat:" >&2
-	grep -E -n -A 25 "$splat_re" "$run/console.log" | head -n 120 >&2
-	if [ -s "$run/kmemleak" ]; then
-		echo "vm-run: kmemleak report:" >&2
-		head -n 80 "$run/kmemleak" >&2
-	fi
+	grep -E -n -A 25 "$splat_re" "${logs[@]}" | head -n 120 >&2
+	[ "$status" -ne 0 ] || status=1
+fi
+# A leak report fails the run even if no line of it reached the logs.
+if [ -s "$run/kmemleak" ]; then
+	echo "vm-run: kmemleak report:" >&2
+	head -n 80 "$run/kmemleak" >&2
 	[ "$status" -ne 0 ] || status=1
 fi
 exit "$status"
