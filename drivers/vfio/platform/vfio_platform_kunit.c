@@ -1228,8 +1228,17 @@ static irqreturn_t other_driver_handler(int irq, void *data)
  */
 static void busy_line_left_alone(struct kunit *test)
 {
-	struct vfio_platform_irq *irq = level_irq(test);
+	struct vfio_platform_irq *irq;
 	int other, ret;
+
+	/*
+	 * The flags mismatch this case provokes makes DEBUG_SHIRQ dump the
+	 * stack, a splat that fails the debug VM's run: kunit.py runs it.
+	 */
+	if (IS_ENABLED(CONFIG_DEBUG_SHIRQ))
+		kunit_skip(test, "DEBUG_SHIRQ dumps the stack on the flags mismatch it provokes");
+
+	irq = level_irq(test);
 
 	KUNIT_ASSERT_EQ(test, request_irq(irq->hwirq, other_driver_handler, 0,
 					  "kunit-other", &other), 0);
