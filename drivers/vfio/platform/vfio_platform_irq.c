@@ -12,19 +12,28 @@
  * firmware leaves unspecified is treated as edge-triggered.
  *
  * An eventfd that unmasks a line must never be signalled by that line itself:
- * the unmask would run inside the hard interrupt, while a level line is still
+ * the unmask would run in the line's own handler, while a level line is still
  * asserted, and the interrupt would fire again at once, for ever. SET_IRQS
- * refuses a trigger that is also a mask or unmask eventfd of the line; and an
- * unmask that an eventfd asks for from anywhere but a user task (another
- * line's handler, in hard interrupt context or in its IRQ thread) is deferred
- * to a workqueue, so that no chain of eventfds can keep a CPU in an interrupt
- * handler.
+ * refuses a trigger that is also a mask or unmask eventfd of the line, and a
+ * mask or unmask eventfd that is the trigger, to tell an honest user at once.
+ * That check alone cannot hold: virqfd looks the eventfd up again by its fd
+ * number, and another thread of the owner can dup2() the trigger onto that
+ * number in between. So signalling the trigger, from the handler or for a
+ * loopback, also notes in a per-CPU slot which line signals it; the eventfd's
+ * wake-ups run synchronously on that CPU, and the line's own unmask eventfd,
+ * woken from there, ignores the unmask. Any other unmask that an eventfd asks
+ * for from anywhere but a user task (another line's handler, in hard
+ * interrupt context or in its IRQ thread) is deferred to a workqueue, so that
+ * no chain of eventfds can keep a CPU in an interrupt handler.
  */
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/local_lock.h>
 #include <linux/nospec.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -36,6 +45,29 @@
 
 /* Every index has one vector; userspace cannot change that. */
 #define VFIO_PLATFORM_IRQ_COUNT		1
+
+/**
+ * struct vfio_platform_irq_signaller - who signals a trigger on this CPU
+ * @lock: gives the slot to one signaller at a time. Outside PREEMPT_RT it
+ *	disables interrupts, as eventfd_signal() does anyway, so that nothing
+ *	else runs on the CPU while the slot is set but what the signal wakes
+ *	up; on PREEMPT_RT it keeps the signaller on the CPU and other
+ *	signallers off the slot, and eventfd_signal() may still sleep.
+ * @irq: the interrupt whose trigger is being signalled, or NULL
+ * @task: the task that signals it, the interrupted one in hard interrupt
+ *	context: on PREEMPT_RT, another task may run on the CPU meanwhile and
+ *	write to an eventfd of the same line.
+ */
+struct vfio_platform_irq_signaller {
+	local_lock_t lock;
+	struct vfio_platform_irq *irq;
+	struct task_struct *task;
+};
+
+static DEFINE_PER_CPU(struct vfio_platform_irq_signaller,
+		      vfio_platform_irq_signaller) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
 
 /**
  * vfio_platform_irqs_init() - build the IRQ table of a device at probe
@@ -197,9 +229,11 @@ static void vfio_platform_irq_unmask(struct vfio_platform_irq *irq)
 
 /*
  * virqfd callbacks, run when the mask or unmask eventfd is signalled: at once
- * in the signaller's context, except for an unmask signalled from anything
- * but a user task, which returns 1 to have virqfd run the thread callback
- * from a workqueue instead.
+ * in the signaller's context, except for an unmask. One that the line's own
+ * trigger signals is ignored; one signalled from anything but a user task
+ * returns 1 to have virqfd run the thread callback from a workqueue instead.
+ * A mask eventfd that is the trigger after all only masks the line after each
+ * interrupt, which is harmless.
  */
 static int vfio_platform_irq_mask_fd(void *opaque, void *unused)
 {
@@ -207,8 +241,30 @@ static int vfio_platform_irq_mask_fd(void *opaque, void *unused)
 	return 0;
 }
 
+/*
+ * Whether @irq is signalling its own trigger in this context, which is then
+ * waking up one of its own eventfds: the trigger is that eventfd too.
+ */
+static bool vfio_platform_irq_self_signalled(struct vfio_platform_irq *irq)
+{
+	return this_cpu_read(vfio_platform_irq_signaller.irq) == irq &&
+	       this_cpu_read(vfio_platform_irq_signaller.task) == current;
+}
+
 static int vfio_platform_irq_unmask_fd(void *opaque, void *unused)
 {
+	struct vfio_platform_irq *irq = opaque;
+
+	/*
+	 * The line's trigger is its unmask eventfd: SET_IRQS refused that,
+	 * but the fd changed under it. Unmasking, now or later, would let a
+	 * level line still asserted fire again for ever.
+	 */
+	if (vfio_platform_irq_self_signalled(irq)) {
+		pr_warn_ratelimited("%s (IRQ %u): its trigger eventfd is its unmask eventfd: unmask ignored\n",
+				    irq->name, irq->hwirq);
+		return 0;
+	}
 	/*
 	 * Only a user task (a write() to the eventfd, KVM's resampler in a
 	 * vCPU thread) unmasks at once. Anything else may be an interrupt
@@ -217,7 +273,7 @@ static int vfio_platform_irq_unmask_fd(void *opaque, void *unused)
 	 */
 	if (!in_task() || (current->flags & PF_KTHREAD))
 		return 1;
-	vfio_platform_irq_unmask(opaque);
+	vfio_platform_irq_unmask(irq);
 	return 0;
 }
 
@@ -226,12 +282,26 @@ static void vfio_platform_irq_unmask_thread(void *opaque, void *unused)
 	vfio_platform_irq_unmask(opaque);
 }
 
+/*
+ * Signal the trigger of @irq, from its handler or for a loopback. The
+ * eventfd's wake-ups run here, on this CPU, before eventfd_signal() returns:
+ * the slot tells them who is signalling.
+ */
 static void vfio_platform_irq_signal(struct vfio_platform_irq *irq)
 {
 	struct eventfd_ctx *trigger = READ_ONCE(irq->trigger);
+	unsigned long flags;
 
-	if (trigger)
-		eventfd_signal(trigger);
+	if (!trigger)
+		return;
+
+	local_lock_irqsave(&vfio_platform_irq_signaller.lock, flags);
+	__this_cpu_write(vfio_platform_irq_signaller.irq, irq);
+	__this_cpu_write(vfio_platform_irq_signaller.task, current);
+	eventfd_signal(trigger);
+	__this_cpu_write(vfio_platform_irq_signaller.task, NULL);
+	__this_cpu_write(vfio_platform_irq_signaller.irq, NULL);
+	local_unlock_irqrestore(&vfio_platform_irq_signaller.lock, flags);
 }
 
 static irqreturn_t vfio_platform_irq_handler(int hwirq, void *data)
