@@ -426,7 +426,7 @@ static int vfio_platform_irq_set_trigger(struct vfio_platform_irq *irq, s32 fd)
 	if (IS_ERR(trigger))
 		return PTR_ERR(trigger);
 	/* The line would unmask itself from its own handler: see the top. */
-	if (trigger == irq->mask_ctx || trigger == irq->unmask_ctx) {
+	if (trigger == irq->mask_fd.ctx || trigger == irq->unmask_fd.ctx) {
 		eventfd_ctx_put(trigger);
 		return -EINVAL;
 	}
@@ -447,34 +447,34 @@ static int vfio_platform_irq_set_trigger(struct vfio_platform_irq *irq, s32 fd)
 	return 0;
 }
 
-/* Stop the mask or unmask eventfd of @irq, and forget its context. */
-static void vfio_platform_irq_clear_virqfd(struct virqfd **pvirqfd,
-					   struct eventfd_ctx **pctx)
+/* Stop the mask or unmask eventfd of an interrupt, and forget its context. */
+static void vfio_platform_irqfd_clear(struct vfio_platform_irqfd *irqfd)
 {
-	vfio_virqfd_disable(pvirqfd);
-	if (*pctx) {
-		eventfd_ctx_put(*pctx);
-		*pctx = NULL;
+	vfio_virqfd_disable(&irqfd->virqfd[irqfd->cur]);
+	if (irqfd->ctx) {
+		eventfd_ctx_put(irqfd->ctx);
+		irqfd->ctx = NULL;
 	}
 }
 
 /*
- * Set the mask or unmask eventfd of @irq. @pctx keeps a reference to its
- * context, so that a trigger set later can be compared with it.
+ * Set the mask or unmask eventfd of @irq, or clear it for @fd -1. Whatever
+ * fails leaves the eventfd that was set working: the new one is looked up,
+ * checked and enabled before the old one is stopped.
  */
-static int vfio_platform_irq_set_virqfd(struct vfio_platform_irq *irq,
-					struct virqfd **pvirqfd,
-					struct eventfd_ctx **pctx,
-					int (*handler)(void *, void *),
-					void (*thread)(void *, void *), s32 fd)
+static int vfio_platform_irqfd_set(struct vfio_platform_irq *irq,
+				   struct vfio_platform_irqfd *irqfd,
+				   int (*handler)(void *, void *),
+				   void (*thread)(void *, void *), s32 fd)
 {
+	unsigned int next = !irqfd->cur;
 	struct eventfd_ctx *ctx;
 	int ret;
 
 	if (fd < -1)
 		return -EINVAL;
 	if (fd == -1) {
-		vfio_platform_irq_clear_virqfd(pvirqfd, pctx);
+		vfio_platform_irqfd_clear(irqfd);
 		return 0;
 	}
 
@@ -487,13 +487,20 @@ static int vfio_platform_irq_set_virqfd(struct vfio_platform_irq *irq,
 		return -EINVAL;
 	}
 
-	vfio_platform_irq_clear_virqfd(pvirqfd, pctx);
-	ret = vfio_virqfd_enable(irq, handler, thread, NULL, pvirqfd, fd);
+	/*
+	 * In the free slot, beside the one in use: virqfd keeps the address
+	 * of the slot for as long as the eventfd is set.
+	 */
+	ret = vfio_virqfd_enable(irq, handler, thread, NULL,
+				 &irqfd->virqfd[next], fd);
 	if (ret) {
 		eventfd_ctx_put(ctx);
 		return ret;
 	}
-	*pctx = ctx;
+
+	vfio_platform_irqfd_clear(irqfd);
+	irqfd->cur = next;
+	irqfd->ctx = ctx;
 	return 0;
 }
 
@@ -537,16 +544,13 @@ static int vfio_platform_irq_set_mask_action(struct vfio_platform_irq *irq,
 	switch (type) {
 	case VFIO_IRQ_SET_DATA_EVENTFD:
 		if (mask)
-			return vfio_platform_irq_set_virqfd(irq, &irq->mask_fd,
-							    &irq->mask_ctx,
-							    vfio_platform_irq_mask_fd,
-							    NULL,
-							    *(const s32 *)data);
-		return vfio_platform_irq_set_virqfd(irq, &irq->unmask_fd,
-						    &irq->unmask_ctx,
-						    vfio_platform_irq_unmask_fd,
-						    vfio_platform_irq_unmask_thread,
-						    *(const s32 *)data);
+			return vfio_platform_irqfd_set(irq, &irq->mask_fd,
+						       vfio_platform_irq_mask_fd,
+						       NULL, *(const s32 *)data);
+		return vfio_platform_irqfd_set(irq, &irq->unmask_fd,
+					       vfio_platform_irq_unmask_fd,
+					       vfio_platform_irq_unmask_thread,
+					       *(const s32 *)data);
 	case VFIO_IRQ_SET_DATA_BOOL:
 		if (!*(const u8 *)data)
 			return 0;
@@ -668,8 +672,8 @@ void vfio_platform_irqs_close(struct vfio_platform_device *vpdev)
 	for (i = 0; i < vpdev->num_irqs; i++) {
 		irq = &vpdev->irqs[i];
 		mutex_lock(&irq->lock);
-		vfio_platform_irq_clear_virqfd(&irq->mask_fd, &irq->mask_ctx);
-		vfio_platform_irq_clear_virqfd(&irq->unmask_fd, &irq->unmask_ctx);
+		vfio_platform_irqfd_clear(&irq->mask_fd);
+		vfio_platform_irqfd_clear(&irq->unmask_fd);
 		vfio_platform_irq_disable(irq);
 		irq->masked = false;
 		mutex_unlock(&irq->lock);

@@ -77,6 +77,23 @@ struct vfio_platform_region {
 };
 
 /**
+ * struct vfio_platform_irqfd - the mask or unmask eventfd of an interrupt
+ * @virqfd: two slots for its virqfd, which keeps the address of the slot it
+ *	is enabled in and clears the slot itself when the eventfd is closed. A
+ *	new eventfd is enabled in the slot not in use, so that a failure leaves
+ *	the one in use as it was, and only then is the one in use stopped.
+ * @cur: index of the slot in use in @virqfd; the other slot is NULL. Changed
+ *	under the interrupt's lock.
+ * @ctx: the context of the eventfd as SET_IRQS looked it up, referenced while
+ *	it is set, for a trigger set later to be compared with
+ */
+struct vfio_platform_irqfd {
+	struct virqfd *virqfd[2];
+	unsigned int cur;
+	struct eventfd_ctx *ctx;
+};
+
+/**
  * struct vfio_platform_irq - one interrupt of the device, one VFIO IRQ index
  * @hwirq: Linux IRQ number
  * @flags: VFIO_IRQ_INFO_* as reported to userspace
@@ -90,8 +107,6 @@ struct vfio_platform_region {
  * @trigger: eventfd signalled on each interrupt; read locklessly by the handler
  * @mask_fd: eventfd that masks the interrupt when signalled
  * @unmask_fd: eventfd that unmasks the interrupt when signalled
- * @mask_ctx: the context of @mask_fd's eventfd, referenced while it is set
- * @unmask_ctx: the context of @unmask_fd's eventfd, referenced while it is set
  */
 struct vfio_platform_irq {
 	unsigned int hwirq;
@@ -112,10 +127,8 @@ struct vfio_platform_irq {
 	bool requested;
 	bool set_unlazy;
 	struct eventfd_ctx *trigger;
-	struct virqfd *mask_fd;
-	struct virqfd *unmask_fd;
-	struct eventfd_ctx *mask_ctx;
-	struct eventfd_ctx *unmask_ctx;
+	struct vfio_platform_irqfd mask_fd;
+	struct vfio_platform_irqfd unmask_fd;
 };
 
 /**
