@@ -2,14 +2,17 @@
 /*
  * Interrupts of a simulated device owned through vfio-platform: delivery to
  * eventfds, automasking of level interrupts, masking and unmasking with
- * DATA_NONE, DATA_BOOL and DATA_EVENTFD, loopback triggers, and the life of
- * the trigger eventfd.
+ * DATA_NONE, DATA_BOOL and DATA_EVENTFD, loopback triggers, the life of the
+ * trigger eventfd, and a hostile owner that swaps eventfds under SET_IRQS.
  *
  * The device raises its lines when IRQ_RAISE is written and deasserts them
  * when IRQ_ACK is written. Line 0 is level-triggered, line 1 edge-triggered.
  */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -26,6 +29,9 @@
 
 /* Long enough for the device to poll several times: nothing came means nothing will. */
 #define QUIET_MS	150
+
+/* How long the tests that race SET_IRQS against dup2() keep trying. */
+#define RACE_MS		1500
 
 struct irq_ctx {
 	struct vp_dev vd;
@@ -490,6 +496,212 @@ TEST_F(irq, cleared_unmask_eventfd_may_become_the_trigger)
 	EXPECT_EQ(1, efd_wait(efd, SIM_TIMEOUT_MS));
 	ASSERT_EQ(0, ack_line(&self->ctx.vd, LEVEL));
 	close(efd);
+}
+
+/*
+ * A thread of a hostile owner that moves two files in turn onto one fd
+ * number, for as long as the test calls SET_IRQS with that number.
+ */
+struct fd_swapper {
+	pthread_t thread;
+	int fd;		/* the number the files are moved onto */
+	int file[2];
+	bool stop;
+	unsigned long swaps;
+};
+
+static void *fd_swapper_run(void *arg)
+{
+	struct fd_swapper *s = arg;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		dup2(s->file[0], s->fd);
+		dup2(s->file[1], s->fd);
+		s->swaps++;
+	}
+	return NULL;
+}
+
+static int fd_swapper_start(struct fd_swapper *s, int file0, int file1)
+{
+	int ret;
+
+	s->file[0] = file0;
+	s->file[1] = file1;
+	s->stop = false;
+	s->swaps = 0;
+	s->fd = dup(file1);
+	if (s->fd < 0)
+		return -errno;
+	ret = pthread_create(&s->thread, NULL, fd_swapper_run, s);
+	if (ret)
+		close(s->fd);
+	return -ret;
+}
+
+static void fd_swapper_stop(struct fd_swapper *s)
+{
+	__atomic_store_n(&s->stop, true, __ATOMIC_RELAXED);
+	pthread_join(s->thread, NULL);
+	close(s->fd);
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* How often Linux interrupt @irq was handled, on all CPUs; -1 if not found. */
+static long long irq_count(int irq)
+{
+	char line[1024], *p, *end;
+	long long sum = -1;
+	unsigned long long n;
+	FILE *f;
+	int i;
+
+	f = fopen("/proc/interrupts", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %d:", &i) != 1 || i != irq)
+			continue;
+		sum = 0;
+		p = strchr(line, ':') + 1;
+		for (;;) {
+			n = strtoull(p, &end, 10);
+			if (end == p)
+				break;
+			sum += n;
+			p = end;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+/*
+ * efd_wait() for a trigger that a virqfd may be reading too: the count that
+ * poll() saw may be gone by the time it is read. Returns the count read, 0
+ * after @timeout_ms without one, or a negative errno.
+ */
+static int trigger_wait(int efd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	struct timespec t0;
+	long left;
+	__u64 count;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		left = timeout_ms - elapsed_ms(&t0);
+		ret = poll(&pfd, 1, left > 0 ? left : 0);
+		if (ret < 0)
+			return -errno;
+		if (!ret)
+			return 0;
+		if (read(efd, &count, sizeof(count)) == sizeof(count))
+			return count;
+		if (errno != EAGAIN)
+			return -errno;
+	} while (left > 0);
+	return 0;
+}
+
+/*
+ * SET_IRQS refuses the trigger as the unmask eventfd, but virqfd looks the fd
+ * number up again after the check: a thread that keeps moving the trigger and
+ * another eventfd onto the number may get the unmask eventfd onto the trigger
+ * after all. The line, a level line the device keeps asserted, must then not
+ * unmask itself from its own interrupt, which would fire again for ever: each
+ * unmask makes it fire once, and it stays masked.
+ *
+ * After each SET_IRQS that succeeds the line is unmasked once: it fires, and
+ * the trigger counts the interrupt, unless the unmask eventfd is the trigger,
+ * whose virqfd reads the count away as it comes. Then the race was won, and
+ * the test stops racing. At the end, however the race went, the line
+ * unmasked once more must fire exactly once, then stay masked; and if the
+ * race was won, the kernel said so, and a loopback trigger must not unmask
+ * the line either.
+ */
+TEST_F(irq, unmask_eventfd_swapped_for_the_trigger_does_not_storm)
+{
+	unsigned long calls = 0, refused = 0, won = 0;
+	struct irq_ctx *c = &self->ctx;
+	int trigger = c->efd[LEVEL];
+	long long before, after;
+	struct fd_swapper swapper;
+	struct timespec t0;
+	int other, irq, kmsg, n, ret = 0;
+
+	irq = linux_irq(c->vd.sim.name, LEVEL);
+	ASSERT_LE(0, irq);
+	kmsg = vp_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	other = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, raise_line(&c->vd, LEVEL));
+	ASSERT_EQ(1, efd_wait(trigger, SIM_TIMEOUT_MS));
+
+	ASSERT_EQ(0, fd_swapper_start(&swapper, trigger, other));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (elapsed_ms(&t0) < RACE_MS) {
+		calls++;
+		ret = vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK,
+				       swapper.fd);
+		if (ret == -EINVAL) {
+			refused++;
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		trigger_wait(trigger, 0);
+		ret = unmask(c->fd, LEVEL);
+		if (ret)
+			break;
+		n = trigger_wait(trigger, SIM_TIMEOUT_MS);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		if (n)
+			continue;
+		won++;
+		break;
+	}
+	fd_swapper_stop(&swapper);
+	TH_LOG("%lu SET_IRQS (%lu refused) against %lu swaps; unmask eventfd on the trigger: %s",
+	       calls, refused, swapper.swaps, won ? "yes" : "no");
+	ASSERT_EQ(0, ret);
+
+	/* Whatever the unmask eventfd is now, an unmask makes the line fire once. */
+	usleep(QUIET_MS * 1000);
+	trigger_wait(trigger, 0);
+	before = irq_count(irq);
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, unmask(c->fd, LEVEL));
+	usleep(200 * 1000);
+	after = irq_count(irq);
+	EXPECT_EQ(before + 1, after) TH_LOG("the line fired %lld times", after - before);
+	EXPECT_GE(1, trigger_wait(trigger, 0));
+	if (won) {
+		EXPECT_TRUE(vp_kmsg_find(kmsg, c->vd.sim.name, "unmask ignored"));
+		/* A loopback signals the trigger from this task: no unmask either. */
+		before = irq_count(irq);
+		ASSERT_EQ(0, vfio_irq_none(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_TRIGGER, 1));
+		usleep(200 * 1000);
+		after = irq_count(irq);
+		EXPECT_EQ(before, after) TH_LOG("the line fired %lld times", after - before);
+	}
+
+	ASSERT_EQ(0, ack_line(&c->vd, LEVEL));
+	close(kmsg);
+	close(other);
 }
 
 /*
