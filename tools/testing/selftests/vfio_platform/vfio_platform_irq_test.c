@@ -499,6 +499,84 @@ TEST_F(irq, cleared_unmask_eventfd_may_become_the_trigger)
 }
 
 /*
+ * A mask or unmask eventfd that SET_IRQS refuses leaves the one set before in
+ * place: here the line, asserted and automasked, is unmasked through the old
+ * eventfd after each refusal, and fires again.
+ */
+static void unmask_eventfd_still_works(struct __test_metadata *_metadata,
+				       struct irq_ctx *c, int uefd)
+{
+	__u64 one = 1;
+
+	ASSERT_EQ(sizeof(one), write(uefd, &one, sizeof(one)));
+	EXPECT_EQ(1, efd_wait(c->efd[LEVEL], SIM_TIMEOUT_MS));
+}
+
+TEST_F(irq, failed_unmask_eventfd_leaves_the_old_one_working)
+{
+	struct irq_ctx *c = &self->ctx;
+	int uefd, pipefd[2], closed;
+	__u64 one = 1;
+
+	uefd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, uefd);
+	ASSERT_EQ(0, pipe(pipefd));
+	closed = dup(pipefd[0]);
+	ASSERT_LE(0, closed);
+	close(closed);
+	ASSERT_EQ(0, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, uefd));
+	ASSERT_EQ(0, raise_line(&c->vd, LEVEL));
+	ASSERT_EQ(1, efd_wait(c->efd[LEVEL], SIM_TIMEOUT_MS));
+
+	EXPECT_EQ(-EINVAL, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK,
+					    pipefd[0])) TH_LOG("not an eventfd");
+	unmask_eventfd_still_works(_metadata, c, uefd);
+	EXPECT_EQ(-EBADF, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK,
+					   closed)) TH_LOG("a closed fd");
+	unmask_eventfd_still_works(_metadata, c, uefd);
+	EXPECT_EQ(-EINVAL, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK,
+					    c->efd[LEVEL])) TH_LOG("the trigger");
+	unmask_eventfd_still_works(_metadata, c, uefd);
+	EXPECT_EQ(-EINVAL, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK,
+					    -2)) TH_LOG("fd -2");
+	unmask_eventfd_still_works(_metadata, c, uefd);
+
+	/* Serviced, the line stays quiet when the old eventfd unmasks it. */
+	ASSERT_EQ(0, ack_line(&c->vd, LEVEL));
+	ASSERT_EQ(sizeof(one), write(uefd, &one, sizeof(one)));
+	EXPECT_EQ(0, efd_wait(c->efd[LEVEL], QUIET_MS));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(uefd);
+}
+
+TEST_F(irq, failed_mask_eventfd_leaves_the_old_one_working)
+{
+	struct irq_ctx *c = &self->ctx;
+	int mefd, pipefd[2];
+	__u64 one = 1;
+
+	mefd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, mefd);
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(0, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK, mefd));
+	EXPECT_EQ(-EINVAL, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK,
+					    pipefd[0])) TH_LOG("not an eventfd");
+	EXPECT_EQ(-EINVAL, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK,
+					    c->efd[LEVEL])) TH_LOG("the trigger");
+	/* The old eventfd still masks: the line raised meanwhile stays quiet. */
+	ASSERT_EQ(sizeof(one), write(mefd, &one, sizeof(one)));
+	ASSERT_EQ(0, raise_line(&c->vd, LEVEL));
+	EXPECT_EQ(0, efd_wait(c->efd[LEVEL], QUIET_MS));
+	ASSERT_EQ(0, unmask(c->fd, LEVEL));
+	EXPECT_EQ(1, efd_wait(c->efd[LEVEL], SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, ack_line(&c->vd, LEVEL));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(mefd);
+}
+
+/*
  * A thread of a hostile owner that moves two files in turn onto one fd
  * number, for as long as the test calls SET_IRQS with that number.
  */
@@ -702,6 +780,62 @@ TEST_F(irq, unmask_eventfd_swapped_for_the_trigger_does_not_storm)
 	ASSERT_EQ(0, ack_line(&c->vd, LEVEL));
 	close(kmsg);
 	close(other);
+}
+
+/*
+ * Setting an unmask eventfd that fails must leave the old one working, also
+ * when the fd number stops being an eventfd between SET_IRQS's own check and
+ * virqfd's look-up. A thread keeps moving the old unmask eventfd and a pipe
+ * onto one fd number; after each failure the old eventfd must still unmask
+ * the line, which the device keeps asserted.
+ */
+TEST_F(irq, unmask_eventfd_survives_an_fd_swapped_for_a_pipe)
+{
+	unsigned long calls = 0, failed = 0, lost = 0;
+	struct irq_ctx *c = &self->ctx;
+	struct fd_swapper swapper;
+	int uefd, pipefd[2], ret = 0;
+	struct timespec t0;
+	__u64 one = 1;
+
+	uefd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, uefd);
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(0, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, uefd));
+	ASSERT_EQ(0, raise_line(&c->vd, LEVEL));
+	ASSERT_EQ(1, efd_wait(c->efd[LEVEL], SIM_TIMEOUT_MS));
+
+	ASSERT_EQ(0, fd_swapper_start(&swapper, pipefd[0], uefd));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (elapsed_ms(&t0) < RACE_MS) {
+		calls++;
+		ret = vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK,
+				       swapper.fd);
+		if (!ret)
+			continue;
+		if (ret != -EINVAL)
+			break;
+		ret = 0;
+		failed++;
+		if (write(uefd, &one, sizeof(one)) != sizeof(one)) {
+			ret = -errno;
+			break;
+		}
+		if (efd_wait(c->efd[LEVEL], SIM_TIMEOUT_MS) < 1) {
+			lost++;
+			break;
+		}
+	}
+	fd_swapper_stop(&swapper);
+	TH_LOG("%lu SET_IRQS (%lu failed) against %lu swaps", calls, failed,
+	       swapper.swaps);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, lost) TH_LOG("a failed SET_IRQS dropped the unmask eventfd");
+
+	ASSERT_EQ(0, ack_line(&c->vd, LEVEL));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(uefd);
 }
 
 /*
