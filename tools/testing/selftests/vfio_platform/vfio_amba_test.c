@@ -765,7 +765,11 @@ FIXTURE_TEARDOWN(reset_required)
 	amba_teardown(&self->a);
 }
 
-TEST_F(reset_required, refuses_a_device_without_reset_and_says_so)
+/*
+ * Each runs the bind tool, a shell script, two or three times: slow under TCG
+ * on a loaded machine, where the harness's default 30 s ran out.
+ */
+TEST_F_TIMEOUT(reset_required, refuses_a_device_without_reset_and_says_so, 120)
 {
 	struct amba *a = &self->a;
 	char drv[64];
@@ -780,7 +784,7 @@ TEST_F(reset_required, refuses_a_device_without_reset_and_says_so)
 		TH_LOG("no message naming %s and its missing reset", PL031_DEV);
 }
 
-TEST_F(reset_required, is_read_at_each_bind)
+TEST_F_TIMEOUT(reset_required, is_read_at_each_bind, 120)
 {
 	struct amba *a = &self->a;
 	char drv[64];
