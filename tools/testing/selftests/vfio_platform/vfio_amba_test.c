@@ -59,7 +59,7 @@
 #define PL031_RIS		0x14	/* raw interrupt status */
 #define PL031_MIS		0x18	/* masked interrupt status */
 #define PL031_ICR		0x1c	/* interrupt clear */
-#define PL031_ALARM		0x1
+#define PL031_ALARM		0x1U
 
 #define PL061_DEV		"9030000.pl061"
 #define PL061_DRIVER		"pl061_gpio"
@@ -76,7 +76,7 @@
 #define PL061_MIS		0x418	/* masked interrupt status */
 #define PL061_IC		0x41c	/* interrupt clear */
 /* An input nothing drives on the virt machine (line 3 is the power button). */
-#define PL061_LINE		0x01
+#define PL061_LINE		0x01U
 /* The name vfio-platform requests IRQ index 0 under, in /proc/interrupts. */
 #define PL061_VFIO_IRQ		"vfio:" PL061_DEV ":0"
 
@@ -257,7 +257,7 @@ static void amba_bind_and_open(struct __test_metadata *_metadata, struct amba *a
 
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_INFO, &info));
 	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_AMBA);
-	ASSERT_LE(1, info.num_regions);
+	ASSERT_LE(1U, info.num_regions);
 	a->region.argsz = sizeof(a->region);
 	a->region.index = 0;
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_REGION_INFO, &a->region));
@@ -440,7 +440,7 @@ TEST_F(pl031, alarm_interrupt_is_automasked_until_cleared)
 	struct amba *a = &self->a;
 
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
-	ASSERT_EQ(1, irq.count);
+	ASSERT_EQ(1U, irq.count);
 	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_EVENTFD);
 	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_MASKABLE);
 	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_AUTOMASKED);
@@ -462,7 +462,7 @@ TEST_F(pl031, alarm_interrupt_is_automasked_until_cleared)
 	EXPECT_EQ(0, efd_wait(a->efd, QUIET_MS / 3));
 
 	ASSERT_EQ(0, reg_pwrite(a, PL031_ICR, PL031_ALARM));
-	EXPECT_EQ(0, reg_pread(a, PL031_RIS) & PL031_ALARM);
+	EXPECT_EQ(0U, reg_pread(a, PL031_RIS) & PL031_ALARM);
 	ASSERT_EQ(0, vfio_irq_none(a->device, 0, VFIO_IRQ_SET_ACTION_UNMASK, 1));
 	EXPECT_EQ(0, efd_wait(a->efd, QUIET_MS));
 
@@ -528,11 +528,11 @@ TEST_F(pl061, register_write_read_round_trip)
 	__u32 old = reg_pread(a, PL061_IEV);
 
 	ASSERT_EQ(0, reg_pwrite(a, PL061_IEV, 0xa5));
-	EXPECT_EQ(0xa5, reg_pread(a, PL061_IEV) & 0xff);
+	EXPECT_EQ(0xa5U, reg_pread(a, PL061_IEV) & 0xff);
 	ASSERT_EQ(0, amba_map(a));
 	mmio_write32((__u8 *)a->map + PL061_IEV, 0x5a);
-	EXPECT_EQ(0x5a, reg_pread(a, PL061_IEV) & 0xff);
-	EXPECT_EQ(0x5a, reg_mmio(a, PL061_IEV) & 0xff);
+	EXPECT_EQ(0x5aU, reg_pread(a, PL061_IEV) & 0xff);
+	EXPECT_EQ(0x5aU, reg_mmio(a, PL061_IEV) & 0xff);
 	ASSERT_EQ(0, reg_pwrite(a, PL061_IEV, old));
 }
 
@@ -663,8 +663,8 @@ static void pl061_lower(struct __test_metadata *_metadata, struct amba *a,
 	ASSERT_EQ(0, reg_pwrite(a, PL061_IBE, saved->ibe));
 	ASSERT_EQ(0, reg_pwrite(a, PL061_DIR, saved->dir));
 	ASSERT_EQ(0, reg_pwrite(a, PL061_IC, PL061_LINE));
-	EXPECT_EQ(0, reg_pread(a, PL061_MIS) & PL061_LINE);
-	EXPECT_EQ(0, reg_pread(a, PL061_RIS) & PL061_LINE);
+	EXPECT_EQ(0U, reg_pread(a, PL061_MIS) & PL061_LINE);
+	EXPECT_EQ(0U, reg_pread(a, PL061_RIS) & PL061_LINE);
 	ASSERT_EQ(0, reg_pwrite(a, PL061_IE, saved->ie & ~PL061_LINE));
 }
 
@@ -681,7 +681,7 @@ static void check_pl061_interrupt(struct __test_metadata *_metadata,
 	int ret;
 
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
-	ASSERT_EQ(1, irq.count);
+	ASSERT_EQ(1U, irq.count);
 	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_EVENTFD);
 	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_AUTOMASKED);
 

@@ -449,14 +449,14 @@ TEST_F(acpi_rst, info_reports_reset_and_the_crs_page)
 
 	open_dev(_metadata, v, self->rst);
 	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_GET_INFO, &info));
-	EXPECT_EQ(VFIO_DEVICE_FLAGS_PLATFORM | VFIO_DEVICE_FLAGS_RESET,
+	EXPECT_EQ((__u32)(VFIO_DEVICE_FLAGS_PLATFORM | VFIO_DEVICE_FLAGS_RESET),
 		  info.flags & FLAGS_KIND);
-	EXPECT_EQ(1, info.num_regions);
-	EXPECT_EQ(0, info.num_irqs);
+	EXPECT_EQ(1U, info.num_regions);
+	EXPECT_EQ(0U, info.num_irqs);
 	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &reg));
 	EXPECT_EQ(PAGE, reg.size);
-	EXPECT_EQ(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
-		  VFIO_REGION_INFO_FLAG_MMAP, reg.flags);
+	EXPECT_EQ((__u32)(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			  VFIO_REGION_INFO_FLAG_MMAP), reg.flags);
 }
 
 TEST_F(acpi_rst, device_reset_runs_acpi_rst)
@@ -510,7 +510,7 @@ TEST_F(acpi_rst, failed_acpi_rst_fails_device_reset)
 
 	EXPECT_EQ(-1, ioctl(v->device, VFIO_DEVICE_RESET));
 	EXPECT_EQ(EIO, errno);
-	EXPECT_EQ(0, reg_get(_metadata, v, REG_FAIL));
+	EXPECT_EQ(0U, reg_get(_metadata, v, REG_FAIL));
 	EXPECT_EQ(count, reg_get(_metadata, v, REG_COUNT));
 
 	EXPECT_EQ(0, ioctl(v->device, VFIO_DEVICE_RESET));
@@ -538,7 +538,7 @@ TEST_F(acpi_rst, failed_reset_at_open_fails_the_open)
 
 	v->device = vfio_device_get(v->group, self->rst);
 	ASSERT_LE(0, v->device);
-	EXPECT_EQ(0, reg_get(_metadata, v, REG_FAIL));
+	EXPECT_EQ(0U, reg_get(_metadata, v, REG_FAIL));
 	EXPECT_EQ(count + 1, reg_get(_metadata, v, REG_COUNT));
 	expect_pattern(_metadata, v);
 }
@@ -566,7 +566,7 @@ TEST_F(acpi_rst, device_without_reset_binds_without_reset_flag)
 	ASSERT_EQ(0, vp_write(RESET_REQUIRED_PARAM, "N\n"));
 	open_dev(_metadata, v, self->norst);
 	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_GET_INFO, &info));
-	EXPECT_EQ(VFIO_DEVICE_FLAGS_PLATFORM, info.flags & FLAGS_KIND);
+	EXPECT_EQ((__u32)VFIO_DEVICE_FLAGS_PLATFORM, info.flags & FLAGS_KIND);
 	EXPECT_EQ(-1, ioctl(v->device, VFIO_DEVICE_RESET));
 	EXPECT_EQ(EINVAL, errno);
 }

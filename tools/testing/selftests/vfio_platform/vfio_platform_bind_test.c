@@ -324,7 +324,7 @@ TEST_F(bind, device_can_be_closed_and_opened_again)
 		self->device[0] = vfio_device_get(self->group, self->dev[0].name);
 		ASSERT_LE(0, self->device[0]);
 		ASSERT_EQ(0, sim_regs_map(self->device[0], &regs));
-		EXPECT_EQ(VFIO_PSIM_ID, sim_reg_read(&regs, VFIO_PSIM_REG_ID));
+		EXPECT_EQ((__u32)VFIO_PSIM_ID, sim_reg_read(&regs, VFIO_PSIM_REG_ID));
 		sim_regs_unmap(&regs);
 		close(self->device[0]);
 		self->device[0] = -1;

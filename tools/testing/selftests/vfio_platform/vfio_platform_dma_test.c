@@ -161,9 +161,9 @@ TEST_F(dma, copy_reports_done_and_the_byte_count)
 {
 	ASSERT_EQ(VFIO_PSIM_DMA_DONE, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_COPY,
 					      IOVA_RW + 3, IOVA_RW + 2 * PAGE - 50, 100));
-	EXPECT_EQ(100, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_COUNT));
-	EXPECT_EQ(0, reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS));
-	EXPECT_EQ(1, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_SEQ));
+	EXPECT_EQ(100U, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_COUNT));
+	EXPECT_EQ(0U, reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS));
+	EXPECT_EQ(1U, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_SEQ));
 }
 
 TEST_F(dma, copy_raises_the_completion_interrupt)
@@ -181,10 +181,10 @@ TEST_F(dma, copy_into_a_readonly_mapping_faults_as_a_write)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_COPY,
 					       IOVA_RW, IOVA_RO, 64));
 	st = reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_WRITE, VFIO_PSIM_FAULT_CODE(st));
-	EXPECT_EQ(VFIO_PSIM_ACCESS_WRITE, VFIO_PSIM_FAULT_ACCESS(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_WRITE, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_ACCESS_WRITE, VFIO_PSIM_FAULT_ACCESS(st));
 	EXPECT_EQ(IOVA_RO, fault_iova(&self->ctx.vd));
-	EXPECT_EQ(0, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_COUNT));
+	EXPECT_EQ(0U, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_COUNT));
 	EXPECT_EQ(0x77, self->ctx.ro[0]);
 }
 
@@ -195,8 +195,8 @@ TEST_F(dma, copy_from_a_writeonly_mapping_faults_as_a_read)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_COPY,
 					       IOVA_WO + 8, IOVA_RW, 64));
 	st = reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_READ, VFIO_PSIM_FAULT_CODE(st));
-	EXPECT_EQ(VFIO_PSIM_ACCESS_READ, VFIO_PSIM_FAULT_ACCESS(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_READ, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_ACCESS_READ, VFIO_PSIM_FAULT_ACCESS(st));
 	EXPECT_EQ(IOVA_WO + 8, fault_iova(&self->ctx.vd));
 }
 
@@ -214,7 +214,7 @@ TEST_F(dma, copy_after_unmap_faults_at_the_unmapped_iova)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_COPY,
 					       IOVA_SPARE + 0x10, IOVA_RW, 32));
 	st = reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_UNMAPPED, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_UNMAPPED, VFIO_PSIM_FAULT_CODE(st));
 	EXPECT_EQ(IOVA_SPARE + 0x10, fault_iova(&self->ctx.vd));
 	dma_buffer_free(spare, PAGE);
 }
@@ -230,8 +230,8 @@ TEST_F(dma, copy_stops_at_the_first_unmapped_byte)
 		  sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_COPY, IOVA_RW,
 			  IOVA_RW + (RW_PAGES - 1) * PAGE, 2 * PAGE));
 	st = reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_UNMAPPED, VFIO_PSIM_FAULT_CODE(st));
-	EXPECT_EQ(VFIO_PSIM_ACCESS_WRITE, VFIO_PSIM_FAULT_ACCESS(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_UNMAPPED, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_ACCESS_WRITE, VFIO_PSIM_FAULT_ACCESS(st));
 	EXPECT_EQ(IOVA_RW + RW_PAGES * PAGE, fault_iova(&self->ctx.vd));
 	EXPECT_EQ(PAGE, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_COUNT));
 	EXPECT_EQ(0, memcmp(self->ctx.rw, last, PAGE));
@@ -253,8 +253,8 @@ TEST_F(dma, fault_is_reported_in_debugfs)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_COPY,
 					       IOVA_RW, IOVA_NONE + 0x20, 8));
 	ASSERT_EQ(0, sim_fault(self->ctx.vd.sim.name, &code, &access, &iova));
-	EXPECT_EQ(VFIO_PSIM_FAULT_UNMAPPED, code);
-	EXPECT_EQ(VFIO_PSIM_ACCESS_WRITE, access);
+	EXPECT_EQ((unsigned int)VFIO_PSIM_FAULT_UNMAPPED, code);
+	EXPECT_EQ((unsigned int)VFIO_PSIM_ACCESS_WRITE, access);
 	EXPECT_EQ(IOVA_NONE + 0x20, iova);
 }
 
@@ -284,7 +284,7 @@ TEST_F(dma, fetch_runs_a_copy_program)
 	ASSERT_EQ(VFIO_PSIM_DMA_DONE, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_FETCH,
 					      IOVA_RW + 3 * PAGE, 0, 0));
 	EXPECT_EQ(0, memcmp(self->ctx.rw, self->ctx.rw + PAGE, 256));
-	EXPECT_EQ(256, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_COUNT));
+	EXPECT_EQ(256U, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_COUNT));
 }
 
 TEST_F(dma, fetch_of_a_program_without_end_faults_after_the_last_descriptor)
@@ -299,7 +299,7 @@ TEST_F(dma, fetch_of_a_program_without_end_faults_after_the_last_descriptor)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_FETCH,
 					       IOVA_RW + 2 * PAGE, 0, 0));
 	st = reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_COMMAND, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_COMMAND, VFIO_PSIM_FAULT_CODE(st));
 	EXPECT_EQ(IOVA_RW + 2 * PAGE + VFIO_PSIM_PROG_MAX * 24, fault_iova(&self->ctx.vd));
 	EXPECT_EQ(VFIO_PSIM_PROG_MAX - 1, self->ctx.rw[VFIO_PSIM_PROG_MAX - 1]);
 }
@@ -314,8 +314,8 @@ TEST_F(dma, fetch_of_an_unknown_opcode_faults_at_its_iova)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_FETCH,
 					       IOVA_RW + 2 * PAGE, 0, 0));
 	st = reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_COMMAND, VFIO_PSIM_FAULT_CODE(st));
-	EXPECT_EQ(VFIO_PSIM_ACCESS_FETCH, VFIO_PSIM_FAULT_ACCESS(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_COMMAND, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_ACCESS_FETCH, VFIO_PSIM_FAULT_ACCESS(st));
 	EXPECT_EQ(IOVA_RW + 2 * PAGE + 24, fault_iova(&self->ctx.vd));
 	EXPECT_EQ(0x33, self->ctx.rw[0]);
 }
@@ -327,8 +327,8 @@ TEST_F(dma, fetch_from_an_unmapped_iova_faults_as_a_fetch)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_FETCH,
 					       IOVA_NONE, 0, 0));
 	st = reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_UNMAPPED, VFIO_PSIM_FAULT_CODE(st));
-	EXPECT_EQ(VFIO_PSIM_ACCESS_FETCH, VFIO_PSIM_FAULT_ACCESS(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_UNMAPPED, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_ACCESS_FETCH, VFIO_PSIM_FAULT_ACCESS(st));
 	EXPECT_EQ(IOVA_NONE, fault_iova(&self->ctx.vd));
 }
 
@@ -339,8 +339,8 @@ TEST_F(dma, fetch_from_a_writeonly_mapping_faults_as_a_read)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_FETCH,
 					       IOVA_WO, 0, 0));
 	st = reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_READ, VFIO_PSIM_FAULT_CODE(st));
-	EXPECT_EQ(VFIO_PSIM_ACCESS_FETCH, VFIO_PSIM_FAULT_ACCESS(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_READ, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_ACCESS_FETCH, VFIO_PSIM_FAULT_ACCESS(st));
 }
 
 TEST_F(dma, mappings_appear_in_debugfs_with_their_protection)
@@ -352,12 +352,12 @@ TEST_F(dma, mappings_appear_in_debugfs_with_their_protection)
 	ASSERT_LT(0, domain);
 	ASSERT_EQ(0, sim_mapping(domain, IOVA_RW, &start, &size, &phys, &prot));
 	EXPECT_EQ(IOVA_RW, start);
-	EXPECT_EQ(0x7, prot) TH_LOG("read, write, cache");
+	EXPECT_EQ(0x7U, prot) TH_LOG("read, write, cache");
 	ASSERT_EQ(0, sim_mapping(domain, IOVA_RO, &start, &size, &phys, &prot));
 	EXPECT_EQ(PAGE, size);
-	EXPECT_EQ(0x5, prot) TH_LOG("read, cache");
+	EXPECT_EQ(0x5U, prot) TH_LOG("read, cache");
 	ASSERT_EQ(0, sim_mapping(domain, IOVA_WO, &start, &size, &phys, &prot));
-	EXPECT_EQ(0x6, prot) TH_LOG("write, cache");
+	EXPECT_EQ(0x6U, prot) TH_LOG("write, cache");
 	EXPECT_EQ(-ENOENT, sim_mapping(domain, IOVA_NONE, &start, &size, &phys, &prot));
 }
 
@@ -389,22 +389,22 @@ TEST_F(dma, oversized_copy_faults_as_a_bad_command)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_COPY,
 					       IOVA_RW, IOVA_RW + PAGE,
 					       VFIO_PSIM_DMA_MAX_LEN + 1));
-	EXPECT_EQ(VFIO_PSIM_FAULT_COMMAND,
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_COMMAND,
 		  VFIO_PSIM_FAULT_CODE(reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS)));
 }
 
 TEST_F(dma, unknown_command_faults_as_a_bad_command)
 {
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, 7, IOVA_RW, IOVA_RW, 8));
-	EXPECT_EQ(VFIO_PSIM_FAULT_COMMAND,
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_COMMAND,
 		  VFIO_PSIM_FAULT_CODE(reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS)));
 }
 
 TEST_F(dma, engine_is_idle_after_the_reset_at_open)
 {
-	EXPECT_EQ(VFIO_PSIM_DMA_IDLE, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_STATUS));
-	EXPECT_EQ(0, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_SEQ));
-	EXPECT_EQ(VFIO_PSIM_DMA_IRQ(DONE, FAULT), reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_IRQ));
+	EXPECT_EQ((__u32)VFIO_PSIM_DMA_IDLE, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_STATUS));
+	EXPECT_EQ(0U, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_SEQ));
+	EXPECT_EQ((__u32)VFIO_PSIM_DMA_IRQ(DONE, FAULT), reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_IRQ));
 }
 
 TEST_F(dma, device_reset_restores_the_power_on_registers)
@@ -413,10 +413,10 @@ TEST_F(dma, device_reset_restores_the_power_on_registers)
 	sim_reg_write64(&self->ctx.vd.regs, VFIO_PSIM_REG_DMA_SRC, IOVA_RW);
 	sim_reg_write(&self->ctx.vd.regs, VFIO_PSIM_REG_DMA_IRQ, 0xffff);
 	ASSERT_EQ(0, ioctl(self->ctx.vd.device, VFIO_DEVICE_RESET));
-	EXPECT_EQ(0, reg(&self->ctx.vd, VFIO_PSIM_REG_SCRATCH0));
-	EXPECT_EQ(0, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_SRC));
-	EXPECT_EQ(VFIO_PSIM_DMA_IRQ(DONE, FAULT), reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_IRQ));
-	EXPECT_EQ(VFIO_PSIM_ID, reg(&self->ctx.vd, VFIO_PSIM_REG_ID));
+	EXPECT_EQ(0U, reg(&self->ctx.vd, VFIO_PSIM_REG_SCRATCH0));
+	EXPECT_EQ(0U, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_SRC));
+	EXPECT_EQ((__u32)VFIO_PSIM_DMA_IRQ(DONE, FAULT), reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_IRQ));
+	EXPECT_EQ((__u32)VFIO_PSIM_ID, reg(&self->ctx.vd, VFIO_PSIM_REG_ID));
 }
 
 TEST_F(dma, device_reset_is_counted_in_debugfs)
@@ -435,7 +435,7 @@ TEST_F(dma, device_reset_deasserts_the_lines)
 	ASSERT_EQ(0, sim_wait_reg(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_STATUS, 1U << FAULT,
 				  1U << FAULT));
 	ASSERT_EQ(0, ioctl(self->ctx.vd.device, VFIO_DEVICE_RESET));
-	EXPECT_EQ(0, reg(&self->ctx.vd, VFIO_PSIM_REG_IRQ_STATUS));
+	EXPECT_EQ(0U, reg(&self->ctx.vd, VFIO_PSIM_REG_IRQ_STATUS));
 }
 
 TEST_F(dma, device_reset_clears_the_fault)
@@ -443,10 +443,10 @@ TEST_F(dma, device_reset_clears_the_fault)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.vd.regs, VFIO_PSIM_DMA_CMD_COPY,
 					       IOVA_NONE, IOVA_RW, 8));
 	ASSERT_EQ(0, ioctl(self->ctx.vd.device, VFIO_DEVICE_RESET));
-	EXPECT_EQ(0, reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS));
-	EXPECT_EQ(0, fault_iova(&self->ctx.vd));
-	EXPECT_EQ(VFIO_PSIM_DMA_IDLE, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_STATUS));
-	EXPECT_EQ(0, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_SEQ));
+	EXPECT_EQ(0U, reg(&self->ctx.vd, VFIO_PSIM_REG_FAULT_STATUS));
+	EXPECT_EQ(0U, fault_iova(&self->ctx.vd));
+	EXPECT_EQ((__u32)VFIO_PSIM_DMA_IDLE, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_STATUS));
+	EXPECT_EQ(0U, reg(&self->ctx.vd, VFIO_PSIM_REG_DMA_SEQ));
 }
 
 TEST_F(dma, device_is_reset_when_closed_and_when_opened_again)

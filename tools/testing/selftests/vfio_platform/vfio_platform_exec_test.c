@@ -48,7 +48,7 @@
 /* The bytes a FILL program writes, and where in IOVA_DATA. */
 #define FILL_BYTE	0x5a
 #define FILL_OFF	8
-#define FILL_LEN	64
+#define FILL_LEN	64U
 
 /* The buffers behind the mappings, and the knobs the tests change. */
 struct exec_mem {
@@ -176,14 +176,14 @@ static void expect_exec_fault(struct __test_metadata *_metadata,
 	unsigned long long dbg_iova;
 	unsigned int code, access;
 
-	EXPECT_EQ(VFIO_PSIM_FAULT_EXEC, VFIO_PSIM_FAULT_CODE(st)) TH_LOG("%s", vd->sim.name);
-	EXPECT_EQ(VFIO_PSIM_ACCESS_FETCH, VFIO_PSIM_FAULT_ACCESS(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_EXEC, VFIO_PSIM_FAULT_CODE(st)) TH_LOG("%s", vd->sim.name);
+	EXPECT_EQ((__u32)VFIO_PSIM_ACCESS_FETCH, VFIO_PSIM_FAULT_ACCESS(st));
 	EXPECT_EQ(iova, sim_reg_read64(&vd->regs, VFIO_PSIM_REG_FAULT_IOVA));
-	EXPECT_EQ(0, sim_reg_read(&vd->regs, VFIO_PSIM_REG_DMA_COUNT));
+	EXPECT_EQ(0U, sim_reg_read(&vd->regs, VFIO_PSIM_REG_DMA_COUNT));
 	EXPECT_TRUE(untouched(m));
 	ASSERT_EQ(0, sim_fault(vd->sim.name, &code, &access, &dbg_iova));
-	EXPECT_EQ(VFIO_PSIM_FAULT_EXEC, code);
-	EXPECT_EQ(VFIO_PSIM_ACCESS_FETCH, access);
+	EXPECT_EQ((unsigned int)VFIO_PSIM_FAULT_EXEC, code);
+	EXPECT_EQ((unsigned int)VFIO_PSIM_ACCESS_FETCH, access);
 	EXPECT_EQ(iova, dbg_iova);
 }
 
@@ -297,7 +297,7 @@ TEST_F(exec_container, copy_still_works_on_non_exec_mappings)
 	ASSERT_EQ(VFIO_PSIM_DMA_DONE, sim_dma(&self->vd.regs, VFIO_PSIM_DMA_CMD_COPY,
 					      IOVA_RO, IOVA_DATA, PAGE));
 	EXPECT_EQ(0, memcmp(self->mem.ro, self->mem.data, PAGE));
-	EXPECT_EQ(0, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_FAULT_STATUS));
+	EXPECT_EQ(0U, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_FAULT_STATUS));
 }
 
 /* Only the program is fetched: the data it moves may be non-executable. */

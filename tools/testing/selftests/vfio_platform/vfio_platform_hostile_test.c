@@ -287,7 +287,7 @@ TEST(random_arguments_leave_the_device_usable)
 		one_call(&h);
 	TH_LOG("fuzz: %lu calls, %lu refused, seed %#lx", h.calls, h.refused, seed);
 	/* Not everything was refused, nor everything accepted. */
-	EXPECT_LT(0, h.refused);
+	EXPECT_LT(0U, h.refused);
 	EXPECT_LT(h.refused, h.calls);
 
 	/* The owner lets go of everything; the device works as on day one. */
@@ -297,7 +297,7 @@ TEST(random_arguments_leave_the_device_usable)
 		EXPECT_EQ(0, vfio_irq_eventfd(h.fd, i, VFIO_IRQ_SET_ACTION_TRIGGER, -1));
 	}
 	ASSERT_EQ(0, ioctl(h.fd, VFIO_DEVICE_RESET));
-	EXPECT_EQ(VFIO_PSIM_ID, sim_reg_read(&vd.regs, VFIO_PSIM_REG_ID));
+	EXPECT_EQ((__u32)VFIO_PSIM_ID, sim_reg_read(&vd.regs, VFIO_PSIM_REG_ID));
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, vfio_irq_eventfd(h.fd, 0, VFIO_IRQ_SET_ACTION_TRIGGER, efd));
@@ -313,7 +313,7 @@ TEST(random_arguments_leave_the_device_usable)
 
 	/* And the next owner finds it as the first did. */
 	ASSERT_EQ(0, vp_open(&vd, &cfg, VFIO_TYPE1v2_IOMMU));
-	EXPECT_EQ(VFIO_PSIM_ID, sim_reg_read(&vd.regs, VFIO_PSIM_REG_ID));
+	EXPECT_EQ((__u32)VFIO_PSIM_ID, sim_reg_read(&vd.regs, VFIO_PSIM_REG_ID));
 	vp_close(&vd);
 }
 

@@ -205,7 +205,7 @@ TEST_F(cdev, ioas_mappings_reach_the_domain_with_their_protection)
 	dom = sim_domain_id(self->ctx.dev.sim.name);
 	ASSERT_LT(0, dom);
 	ASSERT_EQ(0, sim_mapping(dom, IOVA_SRC, &start, &size, &phys, &prot));
-	EXPECT_EQ(0x7, prot) TH_LOG("read, write, cache");
+	EXPECT_EQ(0x7U, prot) TH_LOG("read, write, cache");
 }
 
 TEST_F(cdev, detach_blocks_dma_and_frees_the_domain)
@@ -222,7 +222,7 @@ TEST_F(cdev, detach_blocks_dma_and_frees_the_domain)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT, sim_dma(&self->ctx.dev.regs, VFIO_PSIM_DMA_CMD_COPY,
 					       IOVA_SRC, IOVA_DST, CHUNK));
 	st = sim_reg_read(&self->ctx.dev.regs, VFIO_PSIM_REG_FAULT_STATUS);
-	EXPECT_EQ(VFIO_PSIM_FAULT_BLOCKED, VFIO_PSIM_FAULT_CODE(st));
+	EXPECT_EQ((__u32)VFIO_PSIM_FAULT_BLOCKED, VFIO_PSIM_FAULT_CODE(st));
 	EXPECT_FALSE(space_got(&self->ctx.a, 0));
 }
 
@@ -393,7 +393,7 @@ static void check_dma(struct __test_metadata *_metadata, struct group_ctx *g,
 		st = sim_reg_read(&g->dev[i].regs, VFIO_PSIM_REG_FAULT_STATUS);
 		if (g->group_pt == NONE) {
 			EXPECT_EQ(VFIO_PSIM_DMA_FAULT, ret) TH_LOG("step %u device %u", n, i);
-			EXPECT_EQ(VFIO_PSIM_FAULT_BLOCKED, VFIO_PSIM_FAULT_CODE(st));
+			EXPECT_EQ((__u32)VFIO_PSIM_FAULT_BLOCKED, VFIO_PSIM_FAULT_CODE(st));
 		} else {
 			EXPECT_EQ(VFIO_PSIM_DMA_DONE, ret) TH_LOG("step %u device %u", n, i);
 		}

@@ -28,7 +28,7 @@
 #define RESET_REQUIRED	"/sys/module/vfio_platform/parameters/reset_required"
 #define DT_BASE		"/sys/firmware/devicetree/base"
 #define DT_SIM		DT_BASE "/vfio-platform-sim"
-#define SCRATCH		0x5eed0001
+#define SCRATCH		0x5eed0001U
 
 FIXTURE(reset) {
 	struct vp_dev vd;
@@ -309,14 +309,14 @@ TEST_F(reset, resets_property_names_a_line_of_the_controller)
 
 	ASSERT_EQ(1, read_cells(DT_SIM "/reset-controller/phandle", &ctrl, 1));
 	ASSERT_EQ(1, read_cells(DT_SIM "/reset-controller/#reset-cells", resets, 1));
-	EXPECT_EQ(1, resets[0]);
+	EXPECT_EQ(1U, resets[0]);
 
 	ASSERT_EQ(0, make(&self->vd.sim, "controller", 0));
 	ASSERT_EQ(0, of_node_path(self->vd.sim.name, node, sizeof(node)));
 	snprintf(path, sizeof(path), "%s/resets", node);
 	ASSERT_EQ(2, read_cells(path, resets, 2));
 	EXPECT_EQ(ctrl, resets[0]);
-	EXPECT_EQ(0, counter(self->vd.sim.name, "controller_resets"));
+	EXPECT_EQ(0U, counter(self->vd.sim.name, "controller_resets"));
 
 	/* A device reset by its handler alone has neither property nor line. */
 	sim_destroy(&self->vd.sim);
@@ -336,13 +336,13 @@ TEST_F(reset, controller_device_binds_and_reports_reset)
 	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_GET_INFO, &info));
 	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_PLATFORM);
 	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_RESET);
-	EXPECT_EQ(1, info.num_regions);
+	EXPECT_EQ(1U, info.num_regions);
 	/* Without "interrupts" in the node, the IRQ resources still count. */
-	EXPECT_EQ(2, info.num_irqs);
+	EXPECT_EQ(2U, info.num_irqs);
 	irq.index = 1;
 	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
-	EXPECT_EQ(1, irq.count);
-	EXPECT_EQ(VFIO_PSIM_CAPS_RESET,
+	EXPECT_EQ(1U, irq.count);
+	EXPECT_EQ((__u32)VFIO_PSIM_CAPS_RESET,
 		  sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_CAPS) & VFIO_PSIM_CAPS_RESET);
 }
 
@@ -365,17 +365,17 @@ TEST_F(reset, device_reset_pulses_the_controller_line)
 
 	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_RESET));
 	EXPECT_EQ(ctrl + 1, counter(dev, "controller_resets"));
-	EXPECT_EQ(0, counter(dev, "controller_asserts"));
-	EXPECT_EQ(0, counter(dev, "controller_deasserts"));
+	EXPECT_EQ(0U, counter(dev, "controller_asserts"));
+	EXPECT_EQ(0U, counter(dev, "controller_deasserts"));
 	ASSERT_EQ(0, sim_resets(dev, &after));
 	EXPECT_EQ(total + 1, after);
 
-	EXPECT_EQ(0, sim_reg_read(regs, VFIO_PSIM_REG_SCRATCH0));
-	EXPECT_EQ(0, sim_reg_read(regs, VFIO_PSIM_REG_IRQ_STATUS));
-	EXPECT_EQ(VFIO_PSIM_DMA_IRQ(0, 0),
+	EXPECT_EQ(0U, sim_reg_read(regs, VFIO_PSIM_REG_SCRATCH0));
+	EXPECT_EQ(0U, sim_reg_read(regs, VFIO_PSIM_REG_IRQ_STATUS));
+	EXPECT_EQ((__u32)VFIO_PSIM_DMA_IRQ(0, 0),
 		  sim_reg_read(regs, VFIO_PSIM_REG_DMA_IRQ));
-	EXPECT_EQ(VFIO_PSIM_ID, sim_reg_read(regs, VFIO_PSIM_REG_ID));
-	EXPECT_EQ(VFIO_PSIM_DMA_IDLE, sim_reg_read(regs, VFIO_PSIM_REG_DMA_STATUS));
+	EXPECT_EQ((__u32)VFIO_PSIM_ID, sim_reg_read(regs, VFIO_PSIM_REG_ID));
+	EXPECT_EQ((__u32)VFIO_PSIM_DMA_IDLE, sim_reg_read(regs, VFIO_PSIM_REG_DMA_STATUS));
 }
 
 TEST_F(reset, controller_line_resets_at_first_open_and_last_close)
@@ -385,32 +385,32 @@ TEST_F(reset, controller_line_resets_at_first_open_and_last_close)
 	int second;
 
 	ASSERT_EQ(0, open_group(vd, "controller", 0));
-	EXPECT_EQ(0, counter(vd->sim.name, "controller_resets"));
+	EXPECT_EQ(0U, counter(vd->sim.name, "controller_resets"));
 	ASSERT_EQ(0, sim_resets(vd->sim.name, &total));
-	EXPECT_EQ(0, total);
+	EXPECT_EQ(0U, total);
 
 	ASSERT_EQ(0, vp_open_device(vd));
-	EXPECT_EQ(1, counter(vd->sim.name, "controller_resets"));
+	EXPECT_EQ(1U, counter(vd->sim.name, "controller_resets"));
 	sim_reg_write(&vd->regs, VFIO_PSIM_REG_SCRATCH1, SCRATCH);
 
 	/* A second open of the same device is not a first open. */
 	second = vfio_device_get(vd->group, vd->sim.name);
 	ASSERT_LE(0, second);
-	EXPECT_EQ(1, counter(vd->sim.name, "controller_resets"));
+	EXPECT_EQ(1U, counter(vd->sim.name, "controller_resets"));
 	close(second);
-	EXPECT_EQ(1, counter(vd->sim.name, "controller_resets"));
+	EXPECT_EQ(1U, counter(vd->sim.name, "controller_resets"));
 	EXPECT_EQ(SCRATCH, sim_reg_read(&vd->regs, VFIO_PSIM_REG_SCRATCH1));
 
 	close_device(vd);
-	EXPECT_EQ(2, counter(vd->sim.name, "controller_resets"));
+	EXPECT_EQ(2U, counter(vd->sim.name, "controller_resets"));
 
 	ASSERT_EQ(0, vp_open_device(vd));
-	EXPECT_EQ(3, counter(vd->sim.name, "controller_resets"));
-	EXPECT_EQ(0, sim_reg_read(&vd->regs, VFIO_PSIM_REG_SCRATCH1));
+	EXPECT_EQ(3U, counter(vd->sim.name, "controller_resets"));
+	EXPECT_EQ(0U, sim_reg_read(&vd->regs, VFIO_PSIM_REG_SCRATCH1));
 
 	/* Every reset came through the line: no handler is registered. */
 	ASSERT_EQ(0, sim_resets(vd->sim.name, &total));
-	EXPECT_EQ(3, total);
+	EXPECT_EQ(3U, total);
 }
 
 TEST_F(reset, handler_comes_before_the_controller)
@@ -422,9 +422,9 @@ TEST_F(reset, handler_comes_before_the_controller)
 	ASSERT_EQ(0, ioctl(vd->device, VFIO_DEVICE_RESET));
 	ASSERT_EQ(0, sim_resets(vd->sim.name, &total));
 	/* First open and VFIO_DEVICE_RESET, both through the handler. */
-	EXPECT_EQ(2, total);
-	EXPECT_EQ(0, counter(vd->sim.name, "controller_resets"));
-	EXPECT_EQ(0, counter(vd->sim.name, "controller_asserts"));
+	EXPECT_EQ(2U, total);
+	EXPECT_EQ(0U, counter(vd->sim.name, "controller_resets"));
+	EXPECT_EQ(0U, counter(vd->sim.name, "controller_asserts"));
 }
 
 /* Records of the kernel log from now on. */

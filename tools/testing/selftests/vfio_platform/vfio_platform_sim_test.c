@@ -358,7 +358,7 @@ TEST_F(sim, regions_after_the_first_start_at_their_byte_offset)
 		ASSERT_EQ(0, sim_region(self->vd.sim.name, 1 + i, &start, &size));
 		EXPECT_EQ(offsets[i], start % PAGE)
 			TH_LOG("region %u starts at %#llx", 1 + i, start);
-		EXPECT_EQ(0x100, size);
+		EXPECT_EQ(0x100U, size);
 	}
 }
 
@@ -390,7 +390,7 @@ TEST_F(sim, region0_offset_keeps_the_registers_aligned)
 	ASSERT_EQ(0, vp_write(path, "0x808\n"));
 	ASSERT_EQ(0, sim_set_live(d, true));
 	ASSERT_EQ(0, sim_region(d->name, 0, &start, &size));
-	EXPECT_EQ(0x808, start % PAGE);
+	EXPECT_EQ(0x808U, start % PAGE);
 	ASSERT_EQ(0, sim_driver(d->name, drv, sizeof(drv)));
 	EXPECT_STREQ(SIM_HOST_DRIVER, drv);
 }
@@ -413,11 +413,11 @@ TEST_F(sim, trigger_none_has_no_linux_type_and_fires_as_an_edge)
 	ASSERT_LE(0, vp_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("none", buf);
 	ASSERT_EQ(0, sim_irq_type(self->vd.sim.name, 0, &type));
-	EXPECT_EQ(0, type) TH_LOG("the Linux interrupt has type %#x", type);
+	EXPECT_EQ(0U, type) TH_LOG("the Linux interrupt has type %#x", type);
 
 	/* Not level: vfio-platform does not automask it. */
 	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_GET_IRQ_INFO, &info));
-	EXPECT_EQ(VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE, info.flags);
+	EXPECT_EQ((__u32)(VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE), info.flags);
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
@@ -431,7 +431,7 @@ TEST_F(sim, trigger_none_has_no_linux_type_and_fires_as_an_edge)
 	EXPECT_EQ(-1, read(efd, &events, sizeof(events)));
 	/* Still no type after the interrupt was requested and fired. */
 	ASSERT_EQ(0, sim_irq_type(self->vd.sim.name, 0, &type));
-	EXPECT_EQ(0, type);
+	EXPECT_EQ(0U, type);
 	vfio_irq_eventfd(self->vd.device, 0, VFIO_IRQ_SET_ACTION_TRIGGER, -1);
 	close(efd);
 }
@@ -572,7 +572,7 @@ TEST_F(sim, devices_with_one_reset_line_are_reset_together)
 
 	ASSERT_EQ(0, of_resets(self->vd.sim.name, a));
 	ASSERT_EQ(0, of_resets(other->name, b));
-	EXPECT_EQ(61, a[1]);
+	EXPECT_EQ(61U, a[1]);
 	EXPECT_EQ(a[0], b[0]);
 	EXPECT_EQ(a[1], b[1]);
 
@@ -588,7 +588,7 @@ TEST_F(sim, devices_with_one_reset_line_are_reset_together)
 	cfg.reset_line = NULL;
 	ASSERT_EQ(0, sim_create(alone, &cfg));
 	ASSERT_EQ(0, of_resets(alone->name, c));
-	EXPECT_NE(61, c[1]);
+	EXPECT_NE(61U, c[1]);
 	sim_destroy(other);
 	snprintf(path, sizeof(path), "%u", c[1]);
 	cfg.reset_line = path;

@@ -409,8 +409,8 @@ TEST_F(vendor_reset, reset_writes_exactly_its_registers)
 	for (i = 0; i < self->v->num_regions; i++) {
 		ASSERT_EQ(0, region_rw(self->vd.device, i, self->seen[i],
 				       self->v->size[i], false));
-		EXPECT_EQ(0, compare(_metadata, i, self->want[i], self->seen[i],
-				     self->v->size[i]));
+		EXPECT_EQ(0u, compare(_metadata, i, self->want[i], self->seen[i],
+				      self->v->size[i]));
 	}
 }
 
@@ -425,8 +425,8 @@ TEST_F(vendor_reset, reset_twice_is_reset_once)
 	for (i = 0; i < self->v->num_regions; i++) {
 		ASSERT_EQ(0, region_rw(self->vd.device, i, self->seen[i],
 				       self->v->size[i], false));
-		EXPECT_EQ(0, compare(_metadata, i, self->want[i], self->seen[i],
-				     self->v->size[i]));
+		EXPECT_EQ(0u, compare(_metadata, i, self->want[i], self->seen[i],
+				      self->v->size[i]));
 	}
 }
 
@@ -514,17 +514,17 @@ TEST_F(vendor_hang, reset_times_out_after_every_step)
 				       v->size[i], false));
 	if (v == &xgbe) {
 		/* Both resets were asked for, and auto-negotiation quietened. */
-		EXPECT_EQ(1, self->seen[0][W(0x3000)] & 1);
+		EXPECT_EQ(1u, self->seen[0][W(0x3000)] & 1);
 		EXPECT_EQ(1u << 15, self->seen[1][W(0x000)] & 1u << 15);
-		EXPECT_EQ(0, self->seen[1][W(0x000)] & 1u << 12);
-		EXPECT_EQ(0, self->seen[1][W(0x004)]);
-		EXPECT_EQ(0, self->seen[1][W(0x008)]);
+		EXPECT_EQ(0u, self->seen[1][W(0x000)] & 1u << 12);
+		EXPECT_EQ(0u, self->seen[1][W(0x004)]);
+		EXPECT_EQ(0u, self->seen[1][W(0x008)]);
 	} else {
 		/* Every ring is left disabled, not flushing. */
 		for (i = 0; i < FLEXRM_RINGS; i++) {
 			if (!FLEXRM_IS_RING(i))
 				continue;
-			EXPECT_EQ(0, self->seen[0][W(i * FLEXRM_STRIDE + 0x34)])
+			EXPECT_EQ(0u, self->seen[0][W(i * FLEXRM_STRIDE + 0x34)])
 				TH_LOG("ring %u", i);
 		}
 	}
@@ -558,7 +558,7 @@ TEST(specific_module_wins_over_a_loaded_generic_handler)
 	ASSERT_EQ(0, ioctl(vd.device, VFIO_DEVICE_RESET));
 	ASSERT_EQ(sizeof(status), pread(vd.device, &status, sizeof(status),
 					REGION_OFFSET(0) + 0xf14));
-	EXPECT_EQ(0x1ffff, status) TH_LOG("DMA_STATUS after the reset");
+	EXPECT_EQ(0x1ffffu, status) TH_LOG("DMA_STATUS after the reset");
 	EXPECT_FALSE(module_unloaded(xgmac.module));
 	vp_close(&vd);
 }
