@@ -256,14 +256,14 @@ static void amba_bind_and_open(struct __test_metadata *_metadata, struct amba *a
 	ASSERT_LE(0, a->device);
 
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_INFO, &info));
-	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_AMBA);
+	EXPECT_TRUE(!!(info.flags & VFIO_DEVICE_FLAGS_AMBA));
 	ASSERT_LE(1U, info.num_regions);
 	a->region.argsz = sizeof(a->region);
 	a->region.index = 0;
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_REGION_INFO, &a->region));
 	ASSERT_LE(PAGE, a->region.size);
-	EXPECT_TRUE(a->region.flags & VFIO_REGION_INFO_FLAG_READ);
-	EXPECT_TRUE(a->region.flags & VFIO_REGION_INFO_FLAG_WRITE);
+	EXPECT_TRUE(!!(a->region.flags & VFIO_REGION_INFO_FLAG_READ));
+	EXPECT_TRUE(!!(a->region.flags & VFIO_REGION_INFO_FLAG_WRITE));
 }
 
 /*
@@ -441,9 +441,9 @@ TEST_F(pl031, alarm_interrupt_is_automasked_until_cleared)
 
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
 	ASSERT_EQ(1U, irq.count);
-	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_EVENTFD);
-	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_MASKABLE);
-	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_AUTOMASKED);
+	EXPECT_TRUE(!!(irq.flags & VFIO_IRQ_INFO_EVENTFD));
+	EXPECT_TRUE(!!(irq.flags & VFIO_IRQ_INFO_MASKABLE));
+	EXPECT_TRUE(!!(irq.flags & VFIO_IRQ_INFO_AUTOMASKED));
 
 	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, a->efd);
@@ -598,7 +598,7 @@ TEST(claiming_taints_the_kernel_and_names_the_device)
 		       PL031_DEV, PL031_DEV);
 
 	ASSERT_EQ(0, vp_read_ull("/proc/sys/kernel/tainted", &tainted));
-	EXPECT_TRUE(tainted & (1ULL << TAINT_TEST_BIT))
+	EXPECT_TRUE(!!(tainted & (1ULL << TAINT_TEST_BIT)))
 		TH_LOG("tainted = %#llx, no TAINT_TEST", tainted);
 	EXPECT_TRUE(kmsg_has(PL031_DEV, "DMA is not translated"))
 		TH_LOG("no warning naming %s in the kernel log", PL031_DEV);
@@ -682,8 +682,8 @@ static void check_pl061_interrupt(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, ioctl(a->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
 	ASSERT_EQ(1U, irq.count);
-	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_EVENTFD);
-	EXPECT_TRUE(irq.flags & VFIO_IRQ_INFO_AUTOMASKED);
+	EXPECT_TRUE(!!(irq.flags & VFIO_IRQ_INFO_EVENTFD));
+	EXPECT_TRUE(!!(irq.flags & VFIO_IRQ_INFO_AUTOMASKED));
 
 	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, a->efd);

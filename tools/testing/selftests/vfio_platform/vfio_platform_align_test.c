@@ -105,8 +105,8 @@ FIXTURE_SETUP(align)
 	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_GET_REGION_INFO, &info));
 	ASSERT_EQ(SIZE, info.size);
 	/* Its start is not page-aligned: read() and write() are the only way. */
-	ASSERT_FALSE(info.flags & VFIO_REGION_INFO_FLAG_MMAP);
-	ASSERT_TRUE(info.flags & VFIO_REGION_INFO_FLAG_WRITE);
+	ASSERT_FALSE(!!(info.flags & VFIO_REGION_INFO_FLAG_MMAP));
+	ASSERT_TRUE(!!(info.flags & VFIO_REGION_INFO_FLAG_WRITE));
 	self->r.device = self->vd.device;
 	self->r.base = info.offset;
 

@@ -334,8 +334,8 @@ TEST_F(reset, controller_device_binds_and_reports_reset)
 
 	ASSERT_EQ(0, open_device(&self->vd, "controller", 2));
 	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_GET_INFO, &info));
-	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_PLATFORM);
-	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_RESET);
+	EXPECT_TRUE(!!(info.flags & VFIO_DEVICE_FLAGS_PLATFORM));
+	EXPECT_TRUE(!!(info.flags & VFIO_DEVICE_FLAGS_RESET));
 	EXPECT_EQ(1U, info.num_regions);
 	/* Without "interrupts" in the node, the IRQ resources still count. */
 	EXPECT_EQ(2U, info.num_irqs);
@@ -478,7 +478,7 @@ TEST_F(reset, no_source_binds_without_reset_required)
 	ASSERT_EQ(0, vp_write(RESET_REQUIRED, "N"));
 	ASSERT_EQ(0, open_device(&self->vd, "none", 0));
 	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_GET_INFO, &info));
-	EXPECT_FALSE(info.flags & VFIO_DEVICE_FLAGS_RESET);
+	EXPECT_FALSE(!!(info.flags & VFIO_DEVICE_FLAGS_RESET));
 	EXPECT_NE(0, ioctl(self->vd.device, VFIO_DEVICE_RESET));
 }
 

@@ -394,8 +394,8 @@ TEST_F(vendor_reset, device_offers_reset)
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 
 	ASSERT_EQ(0, ioctl(self->vd.device, VFIO_DEVICE_GET_INFO, &info));
-	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_PLATFORM);
-	EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_RESET);
+	EXPECT_TRUE(!!(info.flags & VFIO_DEVICE_FLAGS_PLATFORM));
+	EXPECT_TRUE(!!(info.flags & VFIO_DEVICE_FLAGS_RESET));
 	EXPECT_EQ(self->v->num_regions, info.num_regions);
 }
 
