@@ -112,7 +112,7 @@ FIXTURE_SETUP(align)
 
 	/* A known content, itself one bulk write from a misaligned start. */
 	pattern(self->r.shadow, SIZE, 0);
-	ASSERT_EQ(SIZE, region_write(&self->r, 0, self->r.shadow, SIZE));
+	ASSERT_EQ((ssize_t)SIZE, region_write(&self->r, 0, self->r.shadow, SIZE));
 }
 
 FIXTURE_TEARDOWN(align)
@@ -128,7 +128,7 @@ static void check_region(struct __test_metadata *_metadata,
 	long at;
 
 	memset(r->buf, 0, SIZE);
-	ASSERT_EQ(SIZE, region_read(r, 0, r->buf, SIZE));
+	ASSERT_EQ((ssize_t)SIZE, region_read(r, 0, r->buf, SIZE));
 	at = first_difference(r->shadow, r->buf, SIZE);
 	ASSERT_EQ(-1, at)
 		TH_LOG("after %s: byte %#lx of the region reads %#x in one read, expected %#x",
@@ -177,11 +177,11 @@ TEST_F(align, writes_of_every_width_read_back_byte_exact)
 		for (off = 0; off < NUM_OFFSETS; off++, seed++) {
 			snprintf(what, sizeof(what), "a %zu-byte write at %u", len, off);
 			pattern(r->shadow + off, len, seed);
-			ASSERT_EQ(len, region_write(r, off, r->shadow + off, len))
+			ASSERT_EQ((ssize_t)len, region_write(r, off, r->shadow + off, len))
 				TH_LOG("%s: %s", what, strerror(errno));
 
 			memset(r->buf, 0, len);
-			ASSERT_EQ(len, region_read(r, off, r->buf, len))
+			ASSERT_EQ((ssize_t)len, region_read(r, off, r->buf, len))
 				TH_LOG("a %zu-byte read at %u: %s", len, off, strerror(errno));
 			at = first_difference(r->shadow + off, r->buf, len);
 			ASSERT_EQ(-1, at)
@@ -222,7 +222,7 @@ TEST_F(align, reads_of_every_width_see_what_byte_writes_stored)
 		len = widths[w];
 		for (off = 0; off < NUM_OFFSETS; off++) {
 			memset(r->buf, 0, len);
-			ASSERT_EQ(len, region_read(r, off, r->buf, len))
+			ASSERT_EQ((ssize_t)len, region_read(r, off, r->buf, len))
 				TH_LOG("a %zu-byte read at %u: %s", len, off, strerror(errno));
 			at = first_difference(r->shadow + off, r->buf, len);
 			ASSERT_EQ(-1, at)
@@ -245,9 +245,9 @@ TEST_F(align, accesses_ending_at_the_region_end_round_trip)
 		len = widths[w];
 		off = SIZE - len;
 		pattern(r->shadow + off, len, seed);
-		ASSERT_EQ(len, region_write(r, off, r->shadow + off, len));
+		ASSERT_EQ((ssize_t)len, region_write(r, off, r->shadow + off, len));
 		memset(r->buf, 0, len);
-		ASSERT_EQ(len, region_read(r, off, r->buf, len));
+		ASSERT_EQ((ssize_t)len, region_read(r, off, r->buf, len));
 		at = first_difference(r->shadow + off, r->buf, len);
 		ASSERT_EQ(-1, at)
 			TH_LOG("a %zu-byte access at the end: byte %ld", len, at);

@@ -233,7 +233,7 @@ TEST_F(reset, of_node_compatible_is_the_configured_string)
 	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/of_node/compatible",
 		 self->vd.sim.name);
 	n = read_all(path, buf, sizeof(buf));
-	ASSERT_EQ(sizeof(COMPATIBLE), n);
+	ASSERT_EQ((ssize_t)sizeof(COMPATIBLE), n);
 	EXPECT_EQ(0, memcmp(buf, COMPATIBLE, sizeof(COMPATIBLE)));
 }
 

@@ -459,7 +459,7 @@ TEST_F(sim, compatible_takes_a_list_most_specific_first)
 		ASSERT_LE(0, fd);
 		n = read(fd, buf, sizeof(buf));
 		close(fd);
-		ASSERT_EQ(sizeof(want), n);
+		ASSERT_EQ((ssize_t)sizeof(want), n);
 		EXPECT_EQ(0, memcmp(want, buf, sizeof(want)));
 	} else {
 		TH_LOG("no of_node: the software node alone carries the list");

@@ -553,11 +553,11 @@ TEST(specific_module_wins_over_a_loaded_generic_handler)
 	ASSERT_EQ(0, sim_knob("msi_window", "none"));
 	ASSERT_EQ(0, vp_open(&vd, &cfg, VFIO_TYPE1v2_IOMMU));
 
-	ASSERT_EQ(sizeof(status), pwrite(vd.device, &status, sizeof(status),
-					 REGION_OFFSET(0) + 0xf14));
+	ASSERT_EQ((ssize_t)sizeof(status),
+		  pwrite(vd.device, &status, sizeof(status), REGION_OFFSET(0) + 0xf14));
 	ASSERT_EQ(0, ioctl(vd.device, VFIO_DEVICE_RESET));
-	ASSERT_EQ(sizeof(status), pread(vd.device, &status, sizeof(status),
-					REGION_OFFSET(0) + 0xf14));
+	ASSERT_EQ((ssize_t)sizeof(status),
+		  pread(vd.device, &status, sizeof(status), REGION_OFFSET(0) + 0xf14));
 	EXPECT_EQ(0x1ffffu, status) TH_LOG("DMA_STATUS after the reset");
 	EXPECT_FALSE(module_unloaded(xgmac.module));
 	vp_close(&vd);
