@@ -27,8 +27,8 @@
 #include "vfio_platform_util.h"
 
 #define SCRATCH		0x100	/* plain memory of region 0, past the registers */
-#define NUM_REGIONS	4
-#define NUM_IRQS	2
+#define NUM_REGIONS	4U
+#define NUM_IRQS	2U
 
 static const struct sim_region regions[NUM_REGIONS] = {
 	{ .size = PAGE },
@@ -85,7 +85,7 @@ TEST_F(device, info_reports_a_resettable_platform_device)
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 
 	ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_GET_INFO, &info));
-	EXPECT_EQ(VFIO_DEVICE_FLAGS_PLATFORM | VFIO_DEVICE_FLAGS_RESET,
+	EXPECT_EQ((__u32)(VFIO_DEVICE_FLAGS_PLATFORM | VFIO_DEVICE_FLAGS_RESET),
 		  info.flags & (VFIO_DEVICE_FLAGS_PLATFORM | VFIO_DEVICE_FLAGS_RESET |
 				VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_AMBA));
 }
@@ -156,7 +156,7 @@ TEST_F(device, irq_info_marks_only_level_lines_automasked)
 		info.index = i;
 		ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_GET_IRQ_INFO, &info));
 		EXPECT_EQ(want, info.flags) TH_LOG("irq %u", i);
-		EXPECT_EQ(1, info.count) TH_LOG("irq %u", i);
+		EXPECT_EQ(1U, info.count) TH_LOG("irq %u", i);
 	}
 }
 
@@ -173,7 +173,7 @@ TEST_F(device, read_returns_the_id_register)
 	__u32 id = 0;
 
 	ASSERT_EQ(4, pread(self->fd, &id, 4, REGION_OFFSET(0) + VFIO_PSIM_REG_ID));
-	EXPECT_EQ(VFIO_PSIM_ID, id);
+	EXPECT_EQ((__u32)VFIO_PSIM_ID, id);
 }
 
 TEST_F(device, read_keeps_the_device_byte_order)
@@ -245,7 +245,7 @@ TEST_F(device, read_of_a_whole_region_matches_its_mapping)
 	__u8 buf[PAGE];
 	unsigned int i;
 
-	ASSERT_EQ(PAGE, pread(self->fd, buf, PAGE, REGION_OFFSET(0)));
+	ASSERT_EQ((ssize_t)PAGE, pread(self->fd, buf, PAGE, REGION_OFFSET(0)));
 	for (i = 0; i < PAGE; i += 4)
 		ASSERT_EQ(sim_reg_read(&self->vd.regs, i), *(__u32 *)(buf + i))
 			TH_LOG("offset %#x", i);
@@ -316,7 +316,7 @@ TEST_F(device, write_to_a_readonly_region_fails)
 	EXPECT_EQ(-1, pwrite(self->fd, &val, 4, REGION_OFFSET(1)));
 	EXPECT_EQ(EINVAL, errno);
 	ASSERT_EQ(4, pread(self->fd, &back, 4, REGION_OFFSET(1)));
-	EXPECT_EQ(0, back);
+	EXPECT_EQ(0U, back);
 }
 
 TEST_F(device, read_of_a_readonly_region_works)
@@ -324,7 +324,7 @@ TEST_F(device, read_of_a_readonly_region_works)
 	__u8 buf[2 * PAGE];
 
 	memset(buf, 0xff, sizeof(buf));
-	ASSERT_EQ(sizeof(buf), pread(self->fd, buf, sizeof(buf), REGION_OFFSET(1)));
+	ASSERT_EQ((ssize_t)sizeof(buf), pread(self->fd, buf, sizeof(buf), REGION_OFFSET(1)));
 	EXPECT_EQ(0, buf[0]);
 	EXPECT_EQ(0, buf[sizeof(buf) - 1]);
 }
@@ -334,8 +334,8 @@ TEST_F(device, unaligned_region_is_read_and_written_whole)
 	__u8 in[0x100], out[0x100];
 
 	fill_pattern(in, sizeof(in), 7);
-	ASSERT_EQ(sizeof(in), pwrite(self->fd, in, sizeof(in), REGION_OFFSET(2)));
-	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out), REGION_OFFSET(2)));
+	ASSERT_EQ((ssize_t)sizeof(in), pwrite(self->fd, in, sizeof(in), REGION_OFFSET(2)));
+	ASSERT_EQ((ssize_t)sizeof(out), pread(self->fd, out, sizeof(out), REGION_OFFSET(2)));
 	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
 	EXPECT_EQ(-1, pread(self->fd, out, 1, REGION_OFFSET(2) + 0x100));
 }
@@ -355,8 +355,8 @@ TEST_F(device, unaligned_region_starts_at_its_offset_in_the_page)
 			break;
 	}
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(0x80, start % PAGE);
-	EXPECT_EQ(0x100, size);
+	EXPECT_EQ(0x80U, start % PAGE);
+	EXPECT_EQ(0x100U, size);
 }
 
 TEST_F(device, mmap_of_a_whole_region_reads_and_writes)
@@ -390,7 +390,7 @@ TEST_F(device, mmap_of_a_readonly_region_for_reading_works)
 
 	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, self->fd, REGION_OFFSET(1));
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(0, mmio_read32(p));
+	EXPECT_EQ(0U, mmio_read32(p));
 	munmap(p, 2 * PAGE);
 }
 
@@ -445,14 +445,14 @@ TEST_F(device, mmap_and_read_write_see_the_same_bytes)
 	ASSERT_NE(MAP_FAILED, p);
 
 	fill_pattern(in, sizeof(in), 3);
-	ASSERT_EQ(sizeof(in), pwrite(self->fd, in, sizeof(in), REGION_OFFSET(3) + 5));
+	ASSERT_EQ((ssize_t)sizeof(in), pwrite(self->fd, in, sizeof(in), REGION_OFFSET(3) + 5));
 	for (i = 0; i < sizeof(in); i++)
 		ASSERT_EQ(in[i], mmio_read8(p + 5 + i)) TH_LOG("byte %u written by write()", i);
 
 	for (i = 0; i < sizeof(in); i++)
 		mmio_write8(p + 2 * PAGE + 3 + i, in[i] ^ 0xff);
-	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out),
-				     REGION_OFFSET(3) + 2 * PAGE + 3));
+	ASSERT_EQ((ssize_t)sizeof(out),
+		  pread(self->fd, out, sizeof(out), REGION_OFFSET(3) + 2 * PAGE + 3));
 	for (i = 0; i < sizeof(out); i++)
 		ASSERT_EQ(in[i] ^ 0xff, out[i]) TH_LOG("byte %u written by mmap", i);
 	munmap(p, 3 * PAGE);
@@ -467,7 +467,7 @@ TEST_F(device, scratch_registers_keep_what_is_written)
 	ASSERT_EQ(8, pread(self->fd, &back, 8, REGION_OFFSET(0) + VFIO_PSIM_REG_SCRATCH0));
 	EXPECT_EQ(val, back);
 	ASSERT_EQ(4, pread(self->fd, &word, 4, REGION_OFFSET(0) + VFIO_PSIM_REG_SCRATCH1));
-	EXPECT_EQ(0x01234567, word);
+	EXPECT_EQ(0x01234567U, word);
 	sim_reg_write(&self->vd.regs, VFIO_PSIM_REG_SCRATCH3, 0xdeadbeef);
 	ASSERT_EQ(4, pread(self->fd, &word, 4, REGION_OFFSET(0) + VFIO_PSIM_REG_SCRATCH3));
 	EXPECT_EQ(0xdeadbeef, word);
@@ -488,9 +488,9 @@ TEST_F(device, caps_register_describes_the_configuration)
 
 	EXPECT_EQ(NUM_IRQS, VFIO_PSIM_CAPS_NUM_IRQS(caps));
 	EXPECT_EQ(NUM_REGIONS, VFIO_PSIM_CAPS_NUM_REGIONS(caps));
-	EXPECT_TRUE(caps & VFIO_PSIM_CAPS_RESET);
-	EXPECT_EQ(0x1, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_IRQ_LEVEL));
-	EXPECT_EQ(VFIO_PSIM_VERSION, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_VERSION));
+	EXPECT_NE(0U, caps & VFIO_PSIM_CAPS_RESET);
+	EXPECT_EQ(0x1U, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_IRQ_LEVEL));
+	EXPECT_EQ((__u32)VFIO_PSIM_VERSION, sim_reg_read(&self->vd.regs, VFIO_PSIM_REG_VERSION));
 }
 
 /* Lines of /proc/iomem naming @owner: the regions it holds. */
@@ -516,7 +516,7 @@ TEST_F(device, open_device_claims_every_region_until_closed)
 	char owner[96];
 
 	snprintf(owner, sizeof(owner), "vfio:%s", self->vd.sim.name);
-	EXPECT_EQ(NUM_REGIONS, iomem_claims(owner));
+	EXPECT_EQ((int)NUM_REGIONS, iomem_claims(owner));
 	sim_regs_unmap(&self->vd.regs);
 	ASSERT_EQ(0, close(self->vd.device));
 	self->vd.device = -1;
@@ -573,8 +573,8 @@ TEST(killed_reader_of_a_large_region_exits_promptly)
 	whole = 0;
 	for (i = 0; i < 3; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ASSERT_EQ(LARGE_REGION, pread(vd.device, buf, LARGE_REGION,
-					      REGION_OFFSET(1)));
+		ASSERT_EQ((ssize_t)LARGE_REGION,
+			  pread(vd.device, buf, LARGE_REGION, REGION_OFFSET(1)));
 		if (ms_since(&t0) > whole)
 			whole = ms_since(&t0);
 	}

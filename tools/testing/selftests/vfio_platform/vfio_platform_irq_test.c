@@ -250,7 +250,7 @@ TEST_F(irq, unmask_eventfd_unmasks_when_signalled)
 	ASSERT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
 	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
 	/* Still asserted: unmasking through the eventfd makes it fire again. */
-	ASSERT_EQ(sizeof(one), write(uefd, &one, sizeof(one)));
+	ASSERT_EQ((ssize_t)sizeof(one), write(uefd, &one, sizeof(one)));
 	EXPECT_EQ(1, efd_wait(self->ctx.efd[LEVEL], SIM_TIMEOUT_MS));
 	EXPECT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, -1));
 	close(uefd);
@@ -264,7 +264,7 @@ TEST_F(irq, mask_eventfd_masks_when_signalled)
 	mefd = eventfd(0, EFD_CLOEXEC);
 	ASSERT_LE(0, mefd);
 	ASSERT_EQ(0, vfio_irq_eventfd(self->ctx.fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK, mefd));
-	ASSERT_EQ(sizeof(one), write(mefd, &one, sizeof(one)));
+	ASSERT_EQ((ssize_t)sizeof(one), write(mefd, &one, sizeof(one)));
 	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
 	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
 	ASSERT_EQ(0, unmask(self->ctx.fd, LEVEL));
@@ -382,7 +382,7 @@ TEST_F(irq, status_register_shows_the_asserted_lines)
 	ASSERT_EQ(0, raise_line(&self->ctx.vd, LEVEL));
 	EXPECT_EQ(0, sim_wait_reg(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_STATUS, 1, 1));
 	ASSERT_EQ(0, ack_line(&self->ctx.vd, LEVEL));
-	EXPECT_EQ(0, sim_reg_read(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_STATUS) & 1);
+	EXPECT_EQ(0U, sim_reg_read(&self->ctx.vd.regs, VFIO_PSIM_REG_IRQ_STATUS) & 1);
 }
 
 TEST_F(irq, count_register_counts_deliveries)
@@ -508,7 +508,7 @@ static void unmask_eventfd_still_works(struct __test_metadata *_metadata,
 {
 	__u64 one = 1;
 
-	ASSERT_EQ(sizeof(one), write(uefd, &one, sizeof(one)));
+	ASSERT_EQ((ssize_t)sizeof(one), write(uefd, &one, sizeof(one)));
 	EXPECT_EQ(1, efd_wait(c->efd[LEVEL], SIM_TIMEOUT_MS));
 }
 
@@ -543,7 +543,7 @@ TEST_F(irq, failed_unmask_eventfd_leaves_the_old_one_working)
 
 	/* Serviced, the line stays quiet when the old eventfd unmasks it. */
 	ASSERT_EQ(0, ack_line(&c->vd, LEVEL));
-	ASSERT_EQ(sizeof(one), write(uefd, &one, sizeof(one)));
+	ASSERT_EQ((ssize_t)sizeof(one), write(uefd, &one, sizeof(one)));
 	EXPECT_EQ(0, efd_wait(c->efd[LEVEL], QUIET_MS));
 	close(pipefd[0]);
 	close(pipefd[1]);
@@ -565,7 +565,7 @@ TEST_F(irq, failed_mask_eventfd_leaves_the_old_one_working)
 	EXPECT_EQ(-EINVAL, vfio_irq_eventfd(c->fd, LEVEL, VFIO_IRQ_SET_ACTION_MASK,
 					    c->efd[LEVEL])) TH_LOG("the trigger");
 	/* The old eventfd still masks: the line raised meanwhile stays quiet. */
-	ASSERT_EQ(sizeof(one), write(mefd, &one, sizeof(one)));
+	ASSERT_EQ((ssize_t)sizeof(one), write(mefd, &one, sizeof(one)));
 	ASSERT_EQ(0, raise_line(&c->vd, LEVEL));
 	EXPECT_EQ(0, efd_wait(c->efd[LEVEL], QUIET_MS));
 	ASSERT_EQ(0, unmask(c->fd, LEVEL));
@@ -830,7 +830,7 @@ TEST_F(irq, unmask_eventfd_survives_an_fd_swapped_for_a_pipe)
 	TH_LOG("%lu SET_IRQS (%lu failed) against %lu swaps", calls, failed,
 	       swapper.swaps);
 	EXPECT_EQ(0, ret);
-	EXPECT_EQ(0, lost) TH_LOG("a failed SET_IRQS dropped the unmask eventfd");
+	EXPECT_EQ(0UL, lost) TH_LOG("a failed SET_IRQS dropped the unmask eventfd");
 
 	ASSERT_EQ(0, ack_line(&c->vd, LEVEL));
 	close(pipefd[0]);
@@ -885,7 +885,7 @@ TEST(level_lines_unmasking_each_other_do_not_lock_up_a_cpu)
 	/* The lines did unmask each other: more than the two first interrupts. */
 	usleep(100000);
 	after = sim_reg_read(&vd.regs, VFIO_PSIM_REG_IRQ_COUNT);
-	EXPECT_LT(2, after - before);
+	EXPECT_LT(2U, after - before);
 	TH_LOG("interrupts while the lines unmasked each other: %u", after - before);
 	vp_close(&vd);
 	close(trig[0]);
