@@ -403,6 +403,50 @@ TEST_F(device, mmap_of_a_readonly_region_for_writing_is_refused)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+TEST_F(device, write_only_mmap_of_a_readonly_region_is_refused)
+{
+	void *p = mmap(NULL, 2 * PAGE, PROT_WRITE, MAP_SHARED, self->fd,
+		       REGION_OFFSET(1));
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * A read-only region mapped for reading stays read-only: mprotect() cannot
+ * add write access to the mapping, or to part of it, and a write through
+ * the mapping still faults.
+ */
+TEST_F(device, mprotect_cannot_make_a_readonly_mapping_writable)
+{
+	__u32 back = 1;
+	int status;
+	__u32 *p;
+	pid_t pid;
+
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, self->fd, REGION_OFFSET(1));
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, 2 * PAGE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect(p + PAGE / 4, PAGE, PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		mmio_write32(p + PAGE / 4, 0x12345678);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
+		TH_LOG("a write through the mapping ended with status %#x", status);
+
+	EXPECT_EQ(0U, mmio_read32(p + PAGE / 4));
+	ASSERT_EQ(4, pread(self->fd, &back, 4, REGION_OFFSET(1) + PAGE));
+	EXPECT_EQ(0U, back);
+	munmap(p, 2 * PAGE);
+}
+
 TEST_F(device, private_mmap_is_refused)
 {
 	void *p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, self->fd,
