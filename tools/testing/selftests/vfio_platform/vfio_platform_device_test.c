@@ -295,6 +295,115 @@ TEST_F(device, access_whose_end_overflows_fails_and_writes_nothing)
 	EXPECT_EQ(0x11, mmio_read8(mem));
 }
 
+/* The highest region index a file offset can name: 2^23 - 1. */
+#define TOP_INDEX	((__u64)INT64_MAX >> 40)
+/* The span of file offsets of one region. */
+#define WINDOW		REGION_OFFSET(1)
+
+/*
+ * Requests the VFS lets through to the driver (offset not negative, offset +
+ * count at most INT64_MAX) that name no byte the device has, or cross from
+ * a region's window into the next one.
+ */
+static const struct {
+	const char *what;
+	__u64 off;
+	size_t count;
+} no_region_accesses[] = {
+	{ "the index past the last region", REGION_OFFSET(NUM_REGIONS), 4 },
+	{ "the top region index", REGION_OFFSET(TOP_INDEX), 4 },
+	{ "the last bytes of the top index", REGION_OFFSET(TOP_INDEX) + WINDOW - 8, 7 },
+	{ "just past the end of region 0", REGION_OFFSET(0) + PAGE, 4 },
+	{ "just past the end of region 2", REGION_OFFSET(2) + 0x100, 1 },
+	{ "just past the end of region 3", REGION_OFFSET(3) + 3 * PAGE, 8 },
+	{ "the last byte of region 0's window", REGION_OFFSET(1) - 1, 1 },
+	{ "region 2's window into region 3", REGION_OFFSET(3) - 4, 8 },
+	{ "region 3's window into the index past the last",
+	  REGION_OFFSET(NUM_REGIONS) - 2, 4 },
+};
+
+/* Bytes of every writable region that a refused write must leave alone. */
+static const struct {
+	unsigned int region;
+	__u64 pos;
+} no_region_canaries[] = {
+	{ 0, SCRATCH }, { 0, PAGE - 8 },
+	{ 2, 0 }, { 2, 0x100 - 8 },
+	{ 3, 0 }, { 3, 3 * PAGE - 8 },
+};
+
+static void no_region_canaries_fill(struct __test_metadata *_metadata, int fd)
+{
+	__u8 canary[8];
+	unsigned int i;
+
+	memset(canary, 0xc3, sizeof(canary));
+	for (i = 0; i < ARRAY_SIZE(no_region_canaries); i++)
+		ASSERT_EQ((ssize_t)sizeof(canary),
+			  pwrite(fd, canary, sizeof(canary),
+				 REGION_OFFSET(no_region_canaries[i].region) +
+				 no_region_canaries[i].pos));
+}
+
+static void no_region_canaries_check(struct __test_metadata *_metadata, int fd,
+				     const char *what)
+{
+	__u8 canary[8], back[8];
+	unsigned int i;
+
+	memset(canary, 0xc3, sizeof(canary));
+	for (i = 0; i < ARRAY_SIZE(no_region_canaries); i++) {
+		memset(back, 0, sizeof(back));
+		ASSERT_EQ((ssize_t)sizeof(back),
+			  pread(fd, back, sizeof(back),
+				REGION_OFFSET(no_region_canaries[i].region) +
+				no_region_canaries[i].pos));
+		EXPECT_EQ(0, memcmp(canary, back, sizeof(back)))
+			TH_LOG("region %u offset %#llx changed by a write to %s",
+			       no_region_canaries[i].region,
+			       (unsigned long long)no_region_canaries[i].pos, what);
+	}
+}
+
+TEST_F(device, read_past_every_region_fails_and_reads_nothing)
+{
+	__u8 buf[16];
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(no_region_accesses); i++) {
+		const char *what = no_region_accesses[i].what;
+
+		ASSERT_LE(no_region_accesses[i].count, sizeof(buf));
+		ASSERT_GE((__u64)INT64_MAX - no_region_accesses[i].off,
+			  no_region_accesses[i].count) TH_LOG("%s", what);
+		memset(buf, 0x5a, sizeof(buf));
+		EXPECT_EQ(-1, pread(self->fd, buf, no_region_accesses[i].count,
+				    no_region_accesses[i].off)) TH_LOG("%s", what);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", what);
+		for (j = 0; j < sizeof(buf); j++)
+			ASSERT_EQ(0x5a, buf[j]) TH_LOG("%s: byte %u", what, j);
+	}
+}
+
+TEST_F(device, write_past_every_region_fails_and_writes_nothing)
+{
+	__u8 buf[16];
+	unsigned int i;
+
+	fill_pattern(buf, sizeof(buf), 9);
+	no_region_canaries_fill(_metadata, self->fd);
+	for (i = 0; i < ARRAY_SIZE(no_region_accesses); i++) {
+		const char *what = no_region_accesses[i].what;
+
+		ASSERT_GE((__u64)INT64_MAX - no_region_accesses[i].off,
+			  no_region_accesses[i].count) TH_LOG("%s", what);
+		EXPECT_EQ(-1, pwrite(self->fd, buf, no_region_accesses[i].count,
+				     no_region_accesses[i].off)) TH_LOG("%s", what);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", what);
+		no_region_canaries_check(_metadata, self->fd, what);
+	}
+}
+
 TEST_F(device, write_crossing_the_region_end_changes_nothing)
 {
 	__u8 *mem = self->vd.regs.base;
