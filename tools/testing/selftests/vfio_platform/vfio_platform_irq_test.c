@@ -838,6 +838,150 @@ TEST_F(irq, unmask_eventfd_survives_an_fd_swapped_for_a_pipe)
 	close(uefd);
 }
 
+/* How long the tests that replace the trigger under interrupts keep at it. */
+#define REPLACE_MS	1500
+
+/*
+ * A thread that makes a line fire, one interrupt at a time, for as long as
+ * the test replaces its trigger: an edge line is raised; a level line is
+ * raised, automasked by its interrupt, acked and unmasked with SET_IRQS.
+ */
+struct irq_firer {
+	pthread_t thread;
+	struct irq_ctx *c;
+	unsigned int line;
+	bool stop;
+	unsigned long fired;
+	int err;
+};
+
+/* Wait for the device's interrupt count to move past @count. */
+static int irq_count_wait(struct sim_regs *regs, __u32 count)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < SIM_TIMEOUT_MS; ms++) {
+		if (sim_reg_read(regs, VFIO_PSIM_REG_IRQ_COUNT) != count)
+			return 0;
+		usleep(1000);
+	}
+	fprintf(stderr, "# no interrupt after %u\n", count);
+	return -ETIMEDOUT;
+}
+
+static void *irq_firer_run(void *arg)
+{
+	struct irq_firer *f = arg;
+	struct vp_dev *vd = &f->c->vd;
+	__u32 count;
+	int ret = 0;
+
+	while (!ret && !__atomic_load_n(&f->stop, __ATOMIC_RELAXED)) {
+		count = sim_reg_read(&vd->regs, VFIO_PSIM_REG_IRQ_COUNT);
+		ret = raise_line(vd, f->line);
+		if (!ret)
+			ret = irq_count_wait(&vd->regs, count);
+		if (!ret && f->line == LEVEL) {
+			ret = ack_line(vd, LEVEL);
+			ret = ret ?: unmask(f->c->fd, LEVEL);
+		}
+		if (!ret)
+			f->fired++;
+	}
+	f->err = ret;
+	return NULL;
+}
+
+/* What an eventfd counted, read away; 0 if nothing. */
+static __u64 efd_drain(int efd)
+{
+	__u64 count;
+
+	return read(efd, &count, sizeof(count)) == sizeof(count) ? count : 0;
+}
+
+/*
+ * While the line fires, the trigger is replaced over and over, each time by
+ * a new eventfd, and the one replaced is closed as soon as SET_IRQS returns:
+ * the kernel must then be done with it, neither dropping its reference twice
+ * nor signalling it later (KASAN and kmemleak watch the VM's kernel). Every
+ * interrupt is counted on exactly one of the eventfds, and the last trigger
+ * set keeps working.
+ */
+static void replace_trigger_while_firing(struct __test_metadata *_metadata,
+					 struct irq_ctx *c, unsigned int line)
+{
+	unsigned long replaced = 0;
+	struct irq_firer firer = { .c = c, .line = line };
+	__u32 before, after;
+	__u64 counted = 0;
+	struct timespec t0;
+	int cur, next, ret;
+
+	before = sim_reg_read(&c->vd.regs, VFIO_PSIM_REG_IRQ_COUNT);
+	cur = c->efd[line];
+	ASSERT_EQ(0, pthread_create(&firer.thread, NULL, irq_firer_run, &firer));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = 0;
+	while (!ret && elapsed_ms(&t0) < REPLACE_MS) {
+		next = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (next < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = vfio_irq_eventfd(c->fd, line, VFIO_IRQ_SET_ACTION_TRIGGER, next);
+		if (ret) {
+			close(next);
+			break;
+		}
+		/* The old trigger is no longer signalled: its count is final. */
+		counted += efd_drain(cur);
+		if (cur != c->efd[line])
+			close(cur);
+		cur = next;
+		replaced++;
+	}
+	__atomic_store_n(&firer.stop, true, __ATOMIC_RELAXED);
+	pthread_join(firer.thread, NULL);
+	TH_LOG("%lu interrupts while the trigger was replaced %lu times",
+	       firer.fired, replaced);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, firer.err);
+	EXPECT_LT(0UL, firer.fired);
+	EXPECT_LT(0UL, replaced);
+
+	/* Let the device's count catch up with the last interrupt. */
+	usleep(QUIET_MS * 1000);
+	after = sim_reg_read(&c->vd.regs, VFIO_PSIM_REG_IRQ_COUNT);
+	counted += efd_drain(cur);
+	EXPECT_EQ(firer.fired, after - before);
+	EXPECT_EQ(after - before, counted)
+		TH_LOG("%u interrupts, %llu counted on the eventfds", after - before,
+		       (unsigned long long)counted);
+
+	/* The last trigger set still counts each interrupt. */
+	ASSERT_EQ(0, raise_line(&c->vd, line));
+	EXPECT_EQ(1, efd_wait(cur, SIM_TIMEOUT_MS));
+	if (line == LEVEL) {
+		ASSERT_EQ(0, ack_line(&c->vd, LEVEL));
+		ASSERT_EQ(0, unmask(c->fd, LEVEL));
+	}
+	EXPECT_EQ(0, efd_wait(cur, QUIET_MS));
+	/* The fixture's teardown clears it with the device. */
+	if (cur != c->efd[line])
+		close(cur);
+}
+
+TEST_F(irq, edge_trigger_replaced_while_firing_loses_and_doubles_nothing)
+{
+	replace_trigger_while_firing(_metadata, &self->ctx, EDGE);
+}
+
+TEST_F(irq, level_trigger_replaced_while_firing_loses_and_doubles_nothing)
+{
+	replace_trigger_while_firing(_metadata, &self->ctx, LEVEL);
+}
+
 /*
  * Two level lines, each unmasked by the other's trigger: every interrupt of
  * one unmasks the other, which the device still asserts. Were the unmask run
