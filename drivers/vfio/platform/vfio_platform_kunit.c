@@ -194,18 +194,24 @@ static void region_info_bounds(struct kunit *test)
 {
 	const struct region_info_case *c = test->param_value;
 	struct vfio_platform_device *vpdev = fake_vpdev_with_regions(test);
+	/* Sentinels in every field the answer fills in. */
 	struct vfio_region_info info = {
 		.argsz = sizeof(info),
 		.index = c->index,
+		.flags = 0xdead,
 		.cap_offset = 0xdead,
+		.size = 0xdead,
+		.offset = 0xdead,
 	};
 
 	KUNIT_ASSERT_EQ(test, vfio_platform_region_info(vpdev, &info), c->ret);
 	if (c->ret) {
 		/* Nothing is filled in for an index that does not exist. */
-		KUNIT_EXPECT_EQ(test, info.size, 0ULL);
-		KUNIT_EXPECT_EQ(test, info.offset, 0ULL);
-		KUNIT_EXPECT_EQ(test, info.flags, 0U);
+		KUNIT_EXPECT_EQ(test, info.index, c->index);
+		KUNIT_EXPECT_EQ(test, info.flags, 0xdeadU);
+		KUNIT_EXPECT_EQ(test, info.cap_offset, 0xdeadU);
+		KUNIT_EXPECT_EQ(test, info.size, 0xdeadULL);
+		KUNIT_EXPECT_EQ(test, info.offset, 0xdeadULL);
 		return;
 	}
 	KUNIT_EXPECT_EQ(test, info.index, c->index);
@@ -959,12 +965,20 @@ static void irq_info_bounds(struct kunit *test)
 {
 	const struct irq_info_case *c = test->param_value;
 	struct irq_ctx *ctx = test->priv;
-	struct vfio_irq_info info = { .argsz = sizeof(info), .index = c->index };
+	/* Sentinels in the fields the answer fills in. */
+	struct vfio_irq_info info = {
+		.argsz = sizeof(info),
+		.index = c->index,
+		.flags = 0xdead,
+		.count = 0xdead,
+	};
 
 	KUNIT_ASSERT_EQ(test, vfio_platform_irq_info(ctx->vpdev, &info), c->ret);
 	if (c->ret) {
-		KUNIT_EXPECT_EQ(test, info.flags, 0U);
-		KUNIT_EXPECT_EQ(test, info.count, 0U);
+		/* Nothing is filled in for an index that does not exist. */
+		KUNIT_EXPECT_EQ(test, info.index, c->index);
+		KUNIT_EXPECT_EQ(test, info.flags, 0xdeadU);
+		KUNIT_EXPECT_EQ(test, info.count, 0xdeadU);
 		return;
 	}
 	KUNIT_EXPECT_EQ(test, info.flags, c->flags);
