@@ -13,6 +13,7 @@
 #include <linux/irqdesc.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
 #include <linux/sizes.h>
@@ -1365,7 +1366,7 @@ static void put_handler(struct vfio_platform_reset_handler *handler)
 		module_put(handler->owner);
 }
 
-/* A registered handler is found by its compatible string, and pinned. */
+/* A registered handler is found by its compatible string. */
 static void handler_found_by_compatible(struct kunit *test)
 {
 	static const char * const compat[] = { "kunit,vfio-exact" };
@@ -1374,8 +1375,34 @@ static void handler_found_by_compatible(struct kunit *test)
 	register_handler(test, &reset_exact);
 	found = vfio_platform_reset_handler_get(compat, ARRAY_SIZE(compat));
 	KUNIT_EXPECT_PTR_EQ(test, found, &reset_exact);
-	KUNIT_EXPECT_PTR_EQ(test, reset_exact.owner, THIS_MODULE);
 	put_handler(found);
+}
+
+/*
+ * A handler found holds a reference to the module that registered it, here
+ * this one, until it is put: the module cannot go while a device uses it.
+ */
+static void found_handler_pins_its_module(struct kunit *test)
+{
+#if defined(MODULE) && defined(CONFIG_MODULE_UNLOAD)
+	static const char * const compat[] = { "kunit,vfio-exact" };
+	struct vfio_platform_reset_handler *found;
+	int refs;
+
+	register_handler(test, &reset_exact);
+	refs = module_refcount(THIS_MODULE);
+	found = vfio_platform_reset_handler_get(compat, ARRAY_SIZE(compat));
+	KUNIT_ASSERT_PTR_EQ(test, found, &reset_exact);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), refs + 1);
+	put_handler(found);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), refs);
+
+	/* Not found, nothing is pinned. */
+	KUNIT_EXPECT_NULL(test, vfio_platform_reset_handler_get(compat, 0));
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), refs);
+#else
+	kunit_skip(test, "built in, or without CONFIG_MODULE_UNLOAD: no module reference to count");
+#endif
 }
 
 /* A device's less specific compatible strings match too. */
@@ -1602,6 +1629,7 @@ static void other_devices_handler_ignored(struct kunit *test)
 
 static struct kunit_case vfio_platform_reset_test_cases[] = {
 	KUNIT_CASE(handler_found_by_compatible),
+	KUNIT_CASE(found_handler_pins_its_module),
 	KUNIT_CASE(handler_found_by_fallback_compatible),
 	KUNIT_CASE(most_specific_handler_wins),
 	KUNIT_CASE(no_handler_without_match),
