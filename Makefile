@@ -14,7 +14,7 @@ S := tools/testing/vfio-platform
 export CMD T K
 
 .PHONY: all deps tree kernel selftests demo vm check check-arm64 static kunit vmtests \
-	manifest clean help
+	fuzz manifest clean help
 
 all: demo
 
@@ -59,6 +59,17 @@ kunit: tree
 vmtests: selftests
 	@bash $(S)/selftests.sh --arch $(ARCH) --gic $(GIC) run $$T
 
+# The fuzzer alone for longer than make check runs it, in the lane's VM, from a
+# random seed unless SEED is given; a failure prints how to replay it.
+N ?= 1000000
+fuzz: selftests
+	@seed=$${SEED:-0x$$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')}; \
+	echo "fuzz: $(N) calls from seed $$seed"; \
+	bash $(S)/vm-run.sh --arch $(ARCH) --gic $(GIC) --timeout 7200 -- \
+		VP_SEED=$$seed VP_CALLS=$(N) $(CURDIR)/$(S)/run-selftests.sh \
+		$(CURDIR)/build/$(ARCH)/selftests/vfio_platform vfio_platform_fuzz_test || \
+	{ echo "fuzz: FAILED; replay: make fuzz ARCH=$(ARCH) SEED=$$seed N=$(N)"; exit 1; }
+
 # The tests the lane's last run ran, as a manifest for $(S)/expected/.
 manifest:
 	@bash $(S)/selftests.sh --arch $(ARCH) --gic $(GIC) manifest
@@ -76,6 +87,8 @@ help:
 	@echo 'make static          checkpatch, kernel-doc, sparse, W=1, shellcheck'
 	@echo 'make kunit [K=glob]  KUnit suites (kunit.py, x86_64)'
 	@echo 'make vmtests [T="prog [harness args]"]  VM selftests, or one program'
+	@echo 'make fuzz [ARCH=arm64] [SEED=n] [N=calls]  the fuzzer alone, 1000000 calls'
+	@echo '                     from a random seed unless given; prints how to replay'
 	@echo 'make manifest [ARCH=arm64] [GIC=2]  the tests of the last full VM run, as'
 	@echo '                     the lane manifest make check expects (expected/LANE)'
 	@echo 'make tree | kernel | selftests | deps | clean'

@@ -132,6 +132,13 @@ for name in "${lanes[@]}"; do
 	if [ -s "$results/$name.qemu" ]; then
 		printf 'check: %-20s ran on %s\n' "$name" "$(head -n 1 "$results/$name.qemu")"
 	fi
+	# What the adversarial programs did (fuzz calls, stress operations, cycles...).
+	if [ -s "$results/$name.log" ]; then
+		sed -nE 's/^# ((fuzz|stress|cycles|fail-nth): [0-9].*)/\1/p' "$results/$name.log" |
+			while read -r figure; do
+				printf 'check: %-20s %s\n' "$name" "$figure"
+			done
+	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
 	skip=$((skip + s))
