@@ -604,15 +604,29 @@ static void info_call(struct owner *o)
 		struct vfio_device_info dev;
 		struct vfio_region_info region;
 		struct vfio_irq_info irq;
+		struct vfio_device_feature feature;
 		__u8 bytes[256];
 	} u;
 	int fd = fd_of(o, o->device);
 
 	memset(&u, 0, sizeof(u));
-	switch (rnd_below(3)) {
+	switch (rnd_below(5)) {
 	case 0:
 		u.dev.argsz = pick_argsz(sizeof(u));
 		count(ioctl(fd, VFIO_DEVICE_GET_INFO, &u));
+		break;
+	case 3:
+		/* Answered by VFIO's core for every device: no feature is ours. */
+		u.feature.argsz = pick_argsz(sizeof(u.feature) + 8);
+		u.feature.flags = one_in(2) ? rnd_below(VFIO_DEVICE_FEATURE_SET << 1) :
+			VFIO_DEVICE_FEATURE_PROBE | rnd_below(16);
+		if (one_in(8))
+			u.feature.flags = rnd();
+		count(ioctl(fd, VFIO_DEVICE_FEATURE, &u));
+		break;
+	case 4:
+		/* Any other number of VFIO's range. */
+		count(ioctl(fd, _IO(VFIO_TYPE, VFIO_BASE + rnd_below(32)), &u));
 		break;
 	case 1:
 		u.region.argsz = pick_argsz(sizeof(u));
