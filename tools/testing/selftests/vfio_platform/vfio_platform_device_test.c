@@ -676,6 +676,77 @@ TEST_F(device, open_device_claims_every_region_until_closed)
 	EXPECT_EQ(0, iomem_claims(owner));
 }
 
+/* An attribute of the device's runtime PM, without its newline. */
+static int runtime_pm(const char *dev, const char *attr, char *buf, size_t size)
+{
+	char path[256];
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/power/%s",
+		 dev, attr);
+	n = vp_read(path, buf, size);
+	return n < 0 ? n : 0;
+}
+
+/* Wait for the runtime PM status of @dev to become @want: 0 or an errno. */
+static int runtime_status_wait(const char *dev, const char *want)
+{
+	char status[32] = "";
+	unsigned int ms;
+	int ret;
+
+	for (ms = 0; ms < SIM_TIMEOUT_MS; ms++) {
+		ret = runtime_pm(dev, "runtime_status", status, sizeof(status));
+		if (ret)
+			return ret;
+		if (!strcmp(status, want))
+			return 0;
+		usleep(1000);
+	}
+	fprintf(stderr, "# %s: runtime_status is %s, never %s\n", dev, status, want);
+	return -ETIMEDOUT;
+}
+
+/*
+ * The device is resumed for as long as userspace has it open, through any
+ * number of file descriptors, and left to suspend after the last close.
+ */
+TEST_F(device, runtime_pm_keeps_the_device_active_while_open)
+{
+	const char *dev = self->vd.sim.name;
+	char usage[32];
+	int second;
+
+	EXPECT_EQ(0, runtime_status_wait(dev, "active"));
+	ASSERT_EQ(0, runtime_pm(dev, "runtime_usage", usage, sizeof(usage)));
+	EXPECT_STREQ("1", usage);
+
+	/* A second file of the open device takes no second reference. */
+	second = vfio_device_get(self->vd.group, dev);
+	ASSERT_LE(0, second);
+	ASSERT_EQ(0, runtime_pm(dev, "runtime_usage", usage, sizeof(usage)));
+	EXPECT_STREQ("1", usage);
+	sim_regs_unmap(&self->vd.regs);
+	ASSERT_EQ(0, close(self->vd.device));
+	self->vd.device = second;
+	usleep(100 * 1000);
+	EXPECT_EQ(0, runtime_status_wait(dev, "active"));
+
+	/* The last close lets it suspend. */
+	ASSERT_EQ(0, close(self->vd.device));
+	self->vd.device = -1;
+	EXPECT_EQ(0, runtime_status_wait(dev, "suspended"));
+	ASSERT_EQ(0, runtime_pm(dev, "runtime_usage", usage, sizeof(usage)));
+	EXPECT_STREQ("0", usage);
+
+	/* Opened again, it is resumed again. */
+	self->vd.device = vfio_device_get(self->vd.group, dev);
+	ASSERT_LE(0, self->vd.device);
+	EXPECT_EQ(0, runtime_status_wait(dev, "active"));
+	ASSERT_EQ(0, runtime_pm(dev, "runtime_usage", usage, sizeof(usage)));
+	EXPECT_STREQ("1", usage);
+}
+
 /* Reads the whole of a large region until killed, or only waits for it. */
 static void read_forever(int fd, void *buf, size_t size, bool idle)
 {
