@@ -66,7 +66,7 @@ fuzz: selftests
 	@seed=$${SEED:-0x$$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')}; \
 	echo "fuzz: $(N) calls from seed $$seed"; \
 	bash $(S)/vm-run.sh --arch $(ARCH) --gic $(GIC) --timeout 7200 -- \
-		VP_SEED=$$seed VP_CALLS=$(N) $(CURDIR)/$(S)/run-selftests.sh \
+		VP_SEED=$$seed VP_CALLS=$(N) VP_PROG_TIMEOUT=7000 $(CURDIR)/$(S)/run-selftests.sh \
 		$(CURDIR)/build/$(ARCH)/selftests/vfio_platform vfio_platform_fuzz_test || \
 	{ echo "fuzz: FAILED; replay: make fuzz ARCH=$(ARCH) SEED=$$seed N=$(N)"; exit 1; }
 

@@ -43,8 +43,10 @@ run_one()
 
 	shift
 	echo "# vp-run: $prog"
-	# -k, not --kill-after: the arm64 guest's timeout is busybox's.
-	timeout -k 10 1200 "$dir/$prog" "$@"
+	# -k, not --kill-after: the arm64 guest's timeout is busybox's. The stress program
+	# takes about 11 minutes on a busy machine; VP_PROG_TIMEOUT allows longer runs
+	# (make fuzz).
+	timeout -k 10 "${VP_PROG_TIMEOUT:-2400}" "$dir/$prog" "$@"
 	status=$?
 	echo "# vp-exit: $prog $status"
 }
