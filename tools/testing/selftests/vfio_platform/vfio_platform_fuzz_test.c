@@ -74,6 +74,21 @@ static struct {
 struct tally {
 	unsigned long calls;
 	unsigned long refused;
+	unsigned long reached[6];	/* successes of the deep calls below */
+};
+
+/* The states a run must reach, or it proves little. */
+enum deep {
+	DEEP_GROUP_DEVICE,	/* a device fd from the group */
+	DEEP_CDEV_BIND,		/* a device cdev bound to an iommufd */
+	DEEP_DMA_MAP,		/* a type1 mapping */
+	DEEP_IOAS_MAP,		/* an IOAS mapping */
+	DEEP_SET_IRQS,		/* SET_IRQS accepted */
+	DEEP_MMAP,		/* a region mapped */
+};
+
+static const char * const deep_names[] = {
+	"group device fd", "cdev bind", "type1 map", "IOAS map", "SET_IRQS", "mmap",
 };
 
 static struct tally *tally;
@@ -108,6 +123,18 @@ static void count(long ret)
 	__atomic_add_fetch(&tally->calls, 1, __ATOMIC_RELAXED);
 	if (ret < 0)
 		__atomic_add_fetch(&tally->refused, 1, __ATOMIC_RELAXED);
+}
+
+static void reach(enum deep state)
+{
+	__atomic_add_fetch(&tally->reached[state], 1, __ATOMIC_RELAXED);
+}
+
+static void count_deep(long ret, enum deep state)
+{
+	count(ret);
+	if (ret >= 0)
+		reach(state);
 }
 
 /* An index: mostly valid, else just past the end or anything at all. */
@@ -218,6 +245,7 @@ struct owner {
 		size_t len;
 	} map[NUM_MAPS];
 	__u32 id[NUM_IDS];
+	bool id_learned;	/* whether the last call that gives an ID did */
 	__u8 *buf;		/* what read() and write() move */
 	__u8 *dma;		/* what DMA maps come from */
 };
@@ -281,6 +309,13 @@ static void put_fd(int *slot, int fd)
 	*slot = fd;
 }
 
+/* A device fd from the group is a deep state: count it as reached. */
+static void put_device_fd(int *slot, int fd)
+{
+	count_deep(fd, DEEP_GROUP_DEVICE);
+	*slot = fd;
+}
+
 static void close_one(int *slots)
 {
 	int *slot = &slots[rnd_below(SLOTS)];
@@ -306,6 +341,7 @@ static __u32 pick_id(struct owner *o)
 static void learn_id(struct owner *o, long ret, __u32 id)
 {
 	count(ret);
+	o->id_learned = !ret;
 	if (!ret)
 		o->id[rnd_below(NUM_IDS)] = id;
 }
@@ -377,7 +413,7 @@ static void container_call(struct owner *o)
 		u.map.vaddr = pick_vaddr(o);
 		u.map.iova = pick_iova();
 		u.map.size = pick_length();
-		count(ioctl(fd, VFIO_IOMMU_MAP_DMA, &u));
+		count_deep(ioctl(fd, VFIO_IOMMU_MAP_DMA, &u), DEEP_DMA_MAP);
 		break;
 	case 7:
 	case 8:
@@ -455,9 +491,9 @@ static void group_call(struct owner *o)
 		count(ioctl(fd, VFIO_GROUP_UNSET_CONTAINER));
 		break;
 	default:
-		put_fd(slot_for(o->device),
-		       ioctl(fd, VFIO_GROUP_GET_DEVICE_FD,
-			     pick_name(scratch, sizeof(scratch))));
+		put_device_fd(slot_for(o->device),
+			      ioctl(fd, VFIO_GROUP_GET_DEVICE_FD,
+				    pick_name(scratch, sizeof(scratch))));
 		break;
 	}
 }
@@ -501,7 +537,7 @@ static void iommufd_call(struct owner *o)
 		u.map.user_va = pick_vaddr(o);
 		u.map.length = pick_length();
 		u.map.iova = pick_iova();
-		count(ioctl(fd, IOMMU_IOAS_MAP, &u));
+		count_deep(ioctl(fd, IOMMU_IOAS_MAP, &u), DEEP_IOAS_MAP);
 		break;
 	case 5:
 		u.unmap.size = pick_argsz(sizeof(u.unmap));
@@ -582,6 +618,8 @@ static void cdev_call(struct owner *o)
 		u.bind.flags = one_in(8) ? rnd() : 0;
 		u.bind.iommufd = one_in(4) ? any_fd(o) : o->iommufd[rnd_below(SLOTS)];
 		learn_id(o, ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &u), u.bind.out_devid);
+		if (o->id_learned)
+			reach(DEEP_CDEV_BIND);
 		break;
 	case 2:
 	case 3:
@@ -608,6 +646,7 @@ static void info_call(struct owner *o)
 		__u8 bytes[256];
 	} u;
 	int fd = fd_of(o, o->device);
+	unsigned int i;
 
 	memset(&u, 0, sizeof(u));
 	switch (rnd_below(5)) {
@@ -625,7 +664,10 @@ static void info_call(struct owner *o)
 		count(ioctl(fd, VFIO_DEVICE_FEATURE, &u));
 		break;
 	case 4:
-		/* Any other number of VFIO's range. */
+		/* Any other number of VFIO's range, with anything in its argument. */
+		for (i = 0; i < sizeof(u) / 8; i++)
+			((__u64 *)&u)[i] = rnd();
+		u.dev.argsz = pick_argsz(sizeof(u));
 		count(ioctl(fd, _IO(VFIO_TYPE, VFIO_BASE + rnd_below(32)), &u));
 		break;
 	case 1:
@@ -669,7 +711,7 @@ static void set_irqs_call(struct owner *o)
 	set->argsz = sizeof(*set) + (one_in(4) ? rnd_below(17) : 4);
 	if (one_in(16))
 		set->argsz = rnd();
-	count(ioctl(fd_of(o, o->device), VFIO_DEVICE_SET_IRQS, set));
+	count_deep(ioctl(fd_of(o, o->device), VFIO_DEVICE_SET_IRQS, set), DEEP_SET_IRQS);
 }
 
 static void transfer_call(struct owner *o)
@@ -678,6 +720,20 @@ static void transfer_call(struct owner *o)
 	__u64 size = pick_size(PAGE);
 	__u64 off = pick_offset();
 
+	unsigned int i = rnd_below(NUM_MAPS);
+
+	/*
+	 * From or into a mapping of a device region now and then: the copy
+	 * faults on device memory while the driver is in its read or write.
+	 */
+	if (o->map[i].addr && one_in(8)) {
+		size = size > o->map[i].len ? o->map[i].len : size;
+		if (one_in(2))
+			count(pread(fd, o->map[i].addr, size, off));
+		else
+			count(pwrite(fd, o->map[i].addr, size, off));
+		return;
+	}
 	/* A size past the buffer is only ever read, to be refused unread. */
 	if (size > MAX_XFER && one_in(2))
 		size = MAX_XFER;
@@ -749,7 +805,7 @@ static void map_call(struct owner *o)
 		p = mmap(NULL, len, prots[rnd_below(4)],
 			 one_in(6) ? MAP_PRIVATE : MAP_SHARED,
 			 fd_of(o, o->device), pick_offset() & ~(PAGE - 1));
-		count(p == MAP_FAILED ? -1 : 0);
+		count_deep(p == MAP_FAILED ? -1 : 0, DEEP_MMAP);
 		if (p != MAP_FAILED) {
 			o->map[i].addr = p;
 			o->map[i].len = len;
@@ -761,7 +817,11 @@ static void map_call(struct owner *o)
 		o->map[i].addr = NULL;
 		break;
 	case 2:
-		if (o->map[i].addr)
+		/* The whole mapping, or a page of it: the VMA splits. */
+		if (o->map[i].addr && one_in(4) && o->map[i].len > PAGE)
+			count(one_in(2) ? munmap(o->map[i].addr + PAGE, PAGE) :
+			      mprotect(o->map[i].addr, PAGE, prots[rnd_below(4)]));
+		else if (o->map[i].addr)
 			count(mprotect(o->map[i].addr, o->map[i].len,
 				       prots[rnd_below(4)]));
 		break;
@@ -882,15 +942,15 @@ static void group_path_step(struct owner *o)
 			    one_in(2) ? VFIO_TYPE1v2_IOMMU : VFIO_TYPE1v2_EXEC_IOMMU));
 		break;
 	case 1:
-		put_fd(slot_for(o->device),
-		       ioctl(o->group[g], VFIO_GROUP_GET_DEVICE_FD,
-			     target.dev[rnd_below(NUM_DEVS)].name));
+		put_device_fd(slot_for(o->device),
+			      ioctl(o->group[g], VFIO_GROUP_GET_DEVICE_FD,
+				    target.dev[rnd_below(NUM_DEVS)].name));
 		break;
 	default:
 		map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
 			    (one_in(4) ? VFIO_DMA_MAP_FLAG_EXEC : 0);
 		valid_map(o, (__u64 *)&map.vaddr, (__u64 *)&map.iova, (__u64 *)&map.size);
-		count(ioctl(o->container[c], VFIO_IOMMU_MAP_DMA, &map));
+		count_deep(ioctl(o->container[c], VFIO_IOMMU_MAP_DMA, &map), DEEP_DMA_MAP);
 		break;
 	}
 }
@@ -922,6 +982,8 @@ static void cdev_path_step(struct owner *o)
 		u.bind.iommufd = o->iommufd[i];
 		learn_id(o, ioctl(o->device[d], VFIO_DEVICE_BIND_IOMMUFD, &u),
 			 u.bind.out_devid);
+		if (o->id_learned)
+			reach(DEEP_CDEV_BIND);
 		break;
 	case 1:
 		u.alloc.size = sizeof(u.alloc);
@@ -940,7 +1002,7 @@ static void cdev_path_step(struct owner *o)
 		u.map.ioas_id = o->id[rnd_below(NUM_IDS)];
 		valid_map(o, (__u64 *)&u.map.user_va, (__u64 *)&u.map.iova,
 			  (__u64 *)&u.map.length);
-		count(ioctl(o->iommufd[i], IOMMU_IOAS_MAP, &u));
+		count_deep(ioctl(o->iommufd[i], IOMMU_IOAS_MAP, &u), DEEP_IOAS_MAP);
 		break;
 	}
 }
@@ -1254,6 +1316,11 @@ TEST_F_TIMEOUT(fuzz, owners_leave_nothing_behind, 7200)
 	}
 	printf("# fuzz: %lu calls, %lu refused, seed %#lx\n",
 	       tally->calls, tally->refused, seed);
+	for (i = 0; i < ARRAY_SIZE(deep_names); i++) {
+		printf("# fuzz: reached %s %lu times\n", deep_names[i], tally->reached[i]);
+		/* A run that never got there proves nothing about it. */
+		EXPECT_LT(0UL, tally->reached[i]) TH_LOG("never reached: %s", deep_names[i]);
+	}
 	/* Not everything was refused, nor everything accepted. */
 	EXPECT_LT(0UL, tally->refused);
 	EXPECT_LT(tally->refused, tally->calls);
