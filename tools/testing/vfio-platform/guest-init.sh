@@ -96,8 +96,11 @@ stage2()
 
 	cmd=$(cat "$out/cmd")
 	cd "$(cat "$out/cwd")" || cd /
-	bash -c "$cmd" >>"$out/output" 2>&1 </dev/null
-	status=$?
+	# One writer appends to the output: the tests' processes and threads appending
+	# to the file at once over 9p, which has no atomic append, left holes of NULs
+	# where their lines were.
+	bash -c "$cmd" 2>&1 </dev/null | cat >>"$out/output"
+	status=${PIPESTATUS[0]}
 
 	# kmemleak reports objects unreferenced for at least 5 s: wait, then scan.
 	if [ -w /sys/kernel/debug/kmemleak ]; then
