@@ -4,8 +4,8 @@
  * owned through VFIO.
  *
  * It drives the DMA engine of a device simulated by vfio-platform-sim
- * (registers: drivers/vfio/platform/sim/vfio_platform_sim_regs.h), but the
- * steps are the ones any userspace driver of a platform device takes:
+ * (registers: include/linux/vfio_platform_sim_regs.h), but the steps are the
+ * ones any userspace driver of a platform device takes:
  *
  *  1. open a container and pick its IOMMU model: the EXEC-enforcing
  *     VFIO_TYPE1v2_EXEC_IOMMU when the kernel offers it, else VFIO_TYPE1v2_IOMMU;
@@ -23,28 +23,30 @@
  *	vfio-platform-example DEVICE
  *
  * Exit status: 0 when the DMA moved the data, 1 otherwise.
+ *
+ * The VFIO calls that open the container, the group and the device, reset
+ * it and map DMA are written out here, as the lesson; sysfs, interrupts and
+ * the device's registers (found and mapped through GET_REGION_INFO) go
+ * through libvfio_platform (tools/lib/vfio_platform), which the selftests
+ * share.
  */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 
 #include <linux/types.h>
 #include <linux/vfio.h>
 
-#include "../../drivers/vfio/platform/sim/vfio_platform_sim_regs.h"
+#include "libvfio_platform.h"
 
 /* Kernels without the EXEC extension: the example then uses plain Type1v2. */
 #ifndef VFIO_TYPE1v2_EXEC_IOMMU
@@ -55,7 +57,6 @@
 #endif
 
 #define PAGE_SIZE_4K	4096UL
-#define TIMEOUT_MS	2000
 
 /* Where the device sees our buffers: any free IOVAs will do. */
 #define IOVA_PROGRAM	0x100000ULL
@@ -70,8 +71,7 @@ struct example {
 	int device;
 	bool exec;		/* the container enforces execute permission */
 
-	char *regs;		/* region 0, mmap()ed */
-	size_t regs_size;
+	struct sim_regs regs;	/* region 0, mmap()ed */
 
 	int irq;		/* eventfd of interrupt line 0, or -1 */
 	bool irq_automasked;	/* a level line: VFIO masks it on each interrupt */
@@ -99,65 +99,6 @@ static int fail(const char *what)
 	return -1;
 }
 
-/*
- * The registers are little-endian, and each must be read and written with
- * exactly one 32-bit access: a relaxed atomic access is never split, merged
- * or left out by the compiler.
- */
-static __u32 reg_read(struct example *ex, unsigned int off)
-{
-	return le32toh(__atomic_load_n((__u32 *)(ex->regs + off), __ATOMIC_RELAXED));
-}
-
-static void reg_write(struct example *ex, unsigned int off, __u32 val)
-{
-	__atomic_store_n((__u32 *)(ex->regs + off), htole32(val), __ATOMIC_RELAXED);
-}
-
-static void reg_write64(struct example *ex, unsigned int off, __u64 val)
-{
-	reg_write(ex, off, (__u32)val);
-	reg_write(ex, off + 4, val >> 32);
-}
-
-static void sleep_1ms(void)
-{
-	struct timespec ts = { .tv_nsec = 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* The device consumes a doorbell a little later: never write over a pending one. */
-static int ring(struct example *ex, unsigned int doorbell, __u32 val)
-{
-	int ms;
-
-	for (ms = 0; reg_read(ex, doorbell); ms++) {
-		if (ms == TIMEOUT_MS) {
-			fprintf(stderr, "example: doorbell 0x%x stuck\n", doorbell);
-			return -1;
-		}
-		sleep_1ms();
-	}
-	reg_write(ex, doorbell, val);
-	return 0;
-}
-
-static int group_of(const char *dev)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *slash;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/iommu_group", dev);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return fail(path);
-	link[n] = '\0';
-	slash = strrchr(link, '/');
-	return atoi(slash ? slash + 1 : link);
-}
-
 static int open_container(struct example *ex, const char *dev)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
@@ -172,7 +113,7 @@ static int open_container(struct example *ex, const char *dev)
 		return -1;
 	}
 
-	group = group_of(dev);
+	group = vp_iommu_group(dev);
 	if (group < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
@@ -204,9 +145,7 @@ static int open_container(struct example *ex, const char *dev)
 static int open_device(struct example *ex, const char *dev)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
-	struct vfio_region_info region = { .argsz = sizeof(region) };
-	void *map;
-	__u32 id;
+	__u32 id, version;
 
 	ex->device = ioctl(ex->group, VFIO_GROUP_GET_DEVICE_FD, dev);
 	if (ex->device < 0)
@@ -226,30 +165,23 @@ static int open_device(struct example *ex, const char *dev)
 		step("device reset");
 	}
 
-	region.index = 0;
-	if (ioctl(ex->device, VFIO_DEVICE_GET_REGION_INFO, &region))
-		return fail("VFIO_DEVICE_GET_REGION_INFO");
-	if (!(region.flags & VFIO_REGION_INFO_FLAG_MMAP) ||
-	    region.size < VFIO_PSIM_REGS_SIZE) {
-		fprintf(stderr, "example: region 0 cannot be mapped\n");
+	/* GET_REGION_INFO says where region 0 is in the device fd; mmap() it. */
+	if (sim_regs_map(ex->device, &ex->regs))
+		return -1;
+	if (ex->regs.size < VFIO_PSIM_REGS_SIZE) {
+		fprintf(stderr, "example: region 0 is too small for the registers\n");
 		return -1;
 	}
-	map = mmap(NULL, region.size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   ex->device, region.offset);
-	if (map == MAP_FAILED)
-		return fail("mmap of region 0");
-	ex->regs = map;
-	ex->regs_size = region.size;
 
-	id = reg_read(ex, VFIO_PSIM_REG_ID);
+	id = sim_reg_read(&ex->regs, VFIO_PSIM_REG_ID);
 	if (id != VFIO_PSIM_ID) {
 		fprintf(stderr, "example: ID register reads 0x%08x: not a simulated device\n", id);
 		return -1;
 	}
-	step("region 0 mapped: %#llx bytes, ID \"%.4s\", version %u.%u",
-	     (unsigned long long)region.size, (const char *)&id,
-	     reg_read(ex, VFIO_PSIM_REG_VERSION) >> 16,
-	     reg_read(ex, VFIO_PSIM_REG_VERSION) & 0xffff);
+	id = htole32(id);
+	version = sim_reg_read(&ex->regs, VFIO_PSIM_REG_VERSION);
+	step("region 0 mapped: %#zx bytes, ID \"%.4s\", version %u.%u",
+	     ex->regs.size, (const char *)&id, version >> 16, version & 0xffff);
 	return 0;
 }
 
@@ -257,8 +189,7 @@ static int open_device(struct example *ex, const char *dev)
 static int setup_irq(struct example *ex)
 {
 	struct vfio_irq_info info = { .argsz = sizeof(info), .index = 0 };
-	char buf[sizeof(struct vfio_irq_set) + sizeof(int)];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+	int ret;
 
 	if (ioctl(ex->device, VFIO_DEVICE_GET_IRQ_INFO, &info)) {
 		step("no interrupt: polling for the end of DMA");
@@ -269,17 +200,14 @@ static int setup_irq(struct example *ex)
 	ex->irq = eventfd(0, EFD_CLOEXEC);
 	if (ex->irq < 0)
 		return fail("eventfd");
-	set->argsz = sizeof(buf);
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = 0;
-	set->start = 0;
-	set->count = 1;
-	memcpy(set->data, &ex->irq, sizeof(int));
-	if (ioctl(ex->device, VFIO_DEVICE_SET_IRQS, set))
+	ret = vfio_irq_eventfd(ex->device, 0, VFIO_IRQ_SET_ACTION_TRIGGER, ex->irq);
+	if (ret) {
+		errno = -ret;
 		return fail("VFIO_DEVICE_SET_IRQS");
+	}
 
 	/* Completion and fault both on line 0: the status register tells them apart. */
-	reg_write(ex, VFIO_PSIM_REG_DMA_IRQ, VFIO_PSIM_DMA_IRQ(0, 0));
+	sim_reg_write(&ex->regs, VFIO_PSIM_REG_DMA_IRQ, VFIO_PSIM_DMA_IRQ(0, 0));
 	step("interrupt 0 (%s) signals eventfd %d", ex->irq_automasked ?
 	     "level, masked by VFIO on each interrupt" : "edge", ex->irq);
 	return 0;
@@ -291,25 +219,21 @@ static void *dma_page(struct example *ex, __u64 iova, __u32 flags,
 	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
 	void *buf;
 
-	buf = mmap(NULL, PAGE_SIZE_4K, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
-		fail("mmap");
-		return NULL;
-	}
 	/*
-	 * Touch the page before VFIO pins it: an untouched private page pinned
-	 * for reading only would be the shared zero page, which our later writes
+	 * A page already faulted in: an untouched private page pinned for
+	 * reading only would be the shared zero page, which our later writes
 	 * would replace by a copy the device never sees.
 	 */
-	memset(buf, 0, PAGE_SIZE_4K);
+	buf = dma_buffer(PAGE_SIZE_4K);
+	if (!buf)
+		return NULL;
 	map.vaddr = (uintptr_t)buf;
 	map.iova = iova;
 	map.size = PAGE_SIZE_4K;
 	map.flags = flags;
 	if (ioctl(ex->container, VFIO_IOMMU_MAP_DMA, &map)) {
 		fail("VFIO_IOMMU_MAP_DMA");
-		munmap(buf, PAGE_SIZE_4K);
+		dma_buffer_free(buf, PAGE_SIZE_4K);
 		return NULL;
 	}
 	step("%s at IOVA %#llx (%s%s%s)", what, (unsigned long long)iova,
@@ -331,7 +255,7 @@ static void dma_page_free(struct example *ex, void *buf, __u64 iova)
 		return;
 	if (ioctl(ex->container, VFIO_IOMMU_UNMAP_DMA, &unmap))
 		fail("VFIO_IOMMU_UNMAP_DMA");
-	munmap(buf, PAGE_SIZE_4K);
+	dma_buffer_free(buf, PAGE_SIZE_4K);
 }
 
 static int setup_dma(struct example *ex)
@@ -360,33 +284,27 @@ static int setup_dma(struct example *ex)
 /* Wait for line 0, then acknowledge it in the device and, if masked, in VFIO. */
 static int wait_irq(struct example *ex)
 {
-	struct vfio_irq_set unmask = {
-		.argsz = sizeof(unmask),
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
-		.index = 0,
-		.start = 0,
-		.count = 1,
-	};
-	struct pollfd pfd = { .fd = ex->irq, .events = POLLIN };
-	__u64 count;
-	int ret;
+	int count, ret;
 
-	ret = poll(&pfd, 1, TIMEOUT_MS);
-	if (ret <= 0) {
-		fprintf(stderr, "example: no interrupt within %d ms\n", TIMEOUT_MS);
+	count = efd_wait(ex->irq, SIM_TIMEOUT_MS);
+	if (count < 0)
+		return -1;
+	if (!count) {
+		fprintf(stderr, "example: no interrupt within %d ms\n", SIM_TIMEOUT_MS);
 		return -1;
 	}
-	if (read(ex->irq, &count, sizeof(count)) != sizeof(count))
-		return fail("read of the eventfd");
-	step("interrupt received (eventfd count %llu, IRQ_STATUS %#x)",
-	     (unsigned long long)count, reg_read(ex, VFIO_PSIM_REG_IRQ_STATUS));
+	step("interrupt received (eventfd count %d, IRQ_STATUS %#x)", count,
+	     sim_reg_read(&ex->regs, VFIO_PSIM_REG_IRQ_STATUS));
 
 	/* Deassert the line first, or unmasking would fire it again at once. */
-	if (ring(ex, VFIO_PSIM_REG_IRQ_ACK, 1))
+	if (sim_ring(&ex->regs, VFIO_PSIM_REG_IRQ_ACK, 1))
 		return -1;
 	if (ex->irq_automasked) {
-		if (ioctl(ex->device, VFIO_DEVICE_SET_IRQS, &unmask))
+		ret = vfio_irq_none(ex->device, 0, VFIO_IRQ_SET_ACTION_UNMASK, 1);
+		if (ret) {
+			errno = -ret;
 			return fail("VFIO_DEVICE_SET_IRQS unmask");
+		}
 		step("interrupt acknowledged in the device and unmasked in VFIO");
 	} else {
 		step("interrupt acknowledged in the device");
@@ -396,12 +314,11 @@ static int wait_irq(struct example *ex)
 
 static int run_dma(struct example *ex)
 {
-	__u32 seq = reg_read(ex, VFIO_PSIM_REG_DMA_SEQ);
+	__u32 seq = sim_reg_read(&ex->regs, VFIO_PSIM_REG_DMA_SEQ);
 	__u32 status;
-	int ms;
 
-	reg_write64(ex, VFIO_PSIM_REG_DMA_SRC, IOVA_PROGRAM);
-	if (ring(ex, VFIO_PSIM_REG_DMA_CMD, VFIO_PSIM_DMA_CMD_FETCH))
+	sim_reg_write64(&ex->regs, VFIO_PSIM_REG_DMA_SRC, IOVA_PROGRAM);
+	if (sim_ring(&ex->regs, VFIO_PSIM_REG_DMA_CMD, VFIO_PSIM_DMA_CMD_FETCH))
 		return -1;
 	step("DMA started: the device fetches its program and copies %d bytes", MSG_LEN);
 
@@ -409,47 +326,36 @@ static int run_dma(struct example *ex)
 		if (wait_irq(ex))
 			return -1;
 	}
-	for (ms = 0; reg_read(ex, VFIO_PSIM_REG_DMA_SEQ) == seq; ms++) {
-		if (ms == TIMEOUT_MS) {
-			fprintf(stderr, "example: DMA did not finish\n");
-			return -1;
-		}
-		sleep_1ms();
-	}
+	/* DMA_SEQ moves last: then the other registers hold the outcome. */
+	if (sim_wait_reg(&ex->regs, VFIO_PSIM_REG_DMA_SEQ, ~0U, seq + 1))
+		return -1;
 
-	status = reg_read(ex, VFIO_PSIM_REG_DMA_STATUS);
+	status = sim_reg_read(&ex->regs, VFIO_PSIM_REG_DMA_STATUS);
 	if (status != VFIO_PSIM_DMA_DONE) {
 		fprintf(stderr, "example: DMA failed: status %u, fault %#x at IOVA %#llx\n",
-			status, reg_read(ex, VFIO_PSIM_REG_FAULT_STATUS),
-			(unsigned long long)reg_read(ex, VFIO_PSIM_REG_FAULT_IOVA));
+			status, sim_reg_read(&ex->regs, VFIO_PSIM_REG_FAULT_STATUS),
+			sim_reg_read64(&ex->regs, VFIO_PSIM_REG_FAULT_IOVA));
 		return -1;
 	}
 	if (memcmp(ex->src, ex->dst, MSG_LEN)) {
 		fprintf(stderr, "example: DMA done but the data differ\n");
 		return -1;
 	}
-	step("DMA done, %u bytes: \"%s\"", reg_read(ex, VFIO_PSIM_REG_DMA_COUNT),
-	     (char *)ex->dst);
+	step("DMA done, %u bytes: \"%s\"",
+	     sim_reg_read(&ex->regs, VFIO_PSIM_REG_DMA_COUNT), (char *)ex->dst);
 	return 0;
 }
 
 static void example_close(struct example *ex)
 {
-	struct vfio_irq_set off = {
-		.argsz = sizeof(off),
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-		.index = 0,
-	};
-
 	if (ex->irq >= 0) {
-		ioctl(ex->device, VFIO_DEVICE_SET_IRQS, &off);
+		vfio_irq_none(ex->device, 0, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
 		close(ex->irq);
 	}
 	dma_page_free(ex, ex->dst, IOVA_DST);
 	dma_page_free(ex, ex->src, IOVA_SRC);
 	dma_page_free(ex, ex->program, IOVA_PROGRAM);
-	if (ex->regs)
-		munmap(ex->regs, ex->regs_size);
+	sim_regs_unmap(&ex->regs);
 	if (ex->device >= 0)
 		close(ex->device);
 	if (ex->group >= 0)
@@ -466,6 +372,7 @@ int main(int argc, char **argv)
 	};
 	int ret;
 
+	vp_log_prefix = "example: ";
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: %s DEVICE\n"
 			"Drive the DMA engine of a vfio-platform-sim device bound to vfio-platform.\n",

@@ -10,7 +10,8 @@
 #  - sparse (C=2) and W=1 through kbuild, on every directory holding our kernel
 #    sources; a finding counts when it is in one of our files or in a file the series
 #    patches;
-#  - shellcheck on our scripts.
+#  - shellcheck on our scripts;
+#  - each copy of a kernel header in tools/include is the same as the kernel's.
 #
 # Each tool's verdict on one file is one check, recorded as lane "static" for x86_64 and
 # "static-ARCH" for another architecture; `make check` reports them apart from the
@@ -74,6 +75,21 @@ for f in "${ours[@]}"; do
 	drivers/*.c|drivers/*.h|include/*.h)
 		"$VP_TREE/scripts/kernel-doc" -none -Wall "$f" >"$report" 2>&1 || true
 		verdict kernel-doc "$f"
+		;;
+	esac
+done
+
+# tools/ reaches kernel headers through copies in tools/include: each must stay
+# the same as the kernel's file it copies (the path without "tools/").
+for f in "${ours[@]}"; do
+	case $f in
+	tools/include/*)
+		if [ ! -f "${f#tools/}" ]; then
+			echo "${f#tools/}: the file this copies does not exist" >"$report"
+		else
+			diff -u "${f#tools/}" "$f" >"$report" || true
+		fi
+		verdict same-as-kernel "$f"
 		;;
 	esac
 done

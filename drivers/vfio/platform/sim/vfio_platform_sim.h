@@ -18,9 +18,8 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/vfio_platform_sim_regs.h>
 #include <linux/workqueue.h>
-
-#include "vfio_platform_sim_regs.h"
 
 struct dentry;
 struct device;

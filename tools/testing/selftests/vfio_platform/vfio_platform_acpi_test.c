@@ -251,7 +251,7 @@ static int probe_with(const char *dev, const char *drv)
 	char path[PATH_MAX], bound[64];
 	int ret;
 
-	ret = sim_unbind(dev);
+	ret = vp_unbind(dev);
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/driver_override",
@@ -261,7 +261,7 @@ static int probe_with(const char *dev, const char *drv)
 		return ret;
 	/* A failed probe does not fail the write: the driver link tells. */
 	vp_write("/sys/bus/platform/drivers_probe", "%s", dev);
-	ret = sim_driver(dev, bound, sizeof(bound));
+	ret = vp_driver(dev, bound, sizeof(bound));
 	if (ret)
 		return ret;
 	return strcmp(bound, drv) ? -ENODEV : 0;
@@ -273,7 +273,7 @@ static int release_dev(const char *dev)
 	char path[PATH_MAX];
 	int ret;
 
-	ret = sim_unbind(dev);
+	ret = vp_unbind(dev);
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/driver_override",
@@ -392,7 +392,7 @@ static void open_dev(struct __test_metadata *_metadata, struct vfio_fds *v,
 	int group;
 
 	ASSERT_EQ(0, probe_with(dev, VFIO_PLATFORM_DRIVER));
-	group = sim_iommu_group(dev);
+	group = vp_iommu_group(dev);
 	ASSERT_LE(0, group);
 	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%d", group);
 	if (vp_exists(path))
@@ -551,7 +551,7 @@ TEST_F(acpi_rst, device_without_reset_is_refused_when_reset_required)
 	kmsg = kmsg_open();
 	ASSERT_LE(0, kmsg);
 	EXPECT_EQ(-ENODEV, probe_with(self->norst, VFIO_PLATFORM_DRIVER));
-	ASSERT_EQ(0, sim_driver(self->norst, drv, sizeof(drv)));
+	ASSERT_EQ(0, vp_driver(self->norst, drv, sizeof(drv)));
 	EXPECT_STREQ("", drv);
 	EXPECT_TRUE(kmsg_find(kmsg, self->norst, "reset_required"))
 		TH_LOG("no message naming %s and reset_required", self->norst);

@@ -163,7 +163,7 @@ TEST_F(bind, msi_window_becomes_the_groups_reserved_region)
 		ASSERT_EQ(0, sim_knob("msi_window", cases[i].knob));
 		ASSERT_EQ(0, make(&self->dev[i], NULL));
 		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/reserved_regions",
-			 sim_iommu_group(self->dev[i].name));
+			 vp_iommu_group(self->dev[i].name));
 		ASSERT_LE(0, vp_read(path, buf, sizeof(buf)));
 		EXPECT_STREQ(cases[i].region, buf) TH_LOG("msi_window %s", cases[i].knob);
 	}
@@ -174,7 +174,7 @@ TEST_F(bind, host_driver_binds_a_new_device)
 	char drv[64];
 
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
-	ASSERT_EQ(0, sim_driver(self->dev[0].name, drv, sizeof(drv)));
+	ASSERT_EQ(0, vp_driver(self->dev[0].name, drv, sizeof(drv)));
 	EXPECT_STREQ(SIM_HOST_DRIVER, drv);
 }
 
@@ -184,8 +184,8 @@ TEST_F(bind, new_devices_get_groups_of_their_own)
 
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
 	ASSERT_EQ(0, make(&self->dev[1], NULL));
-	a = sim_iommu_group(self->dev[0].name);
-	b = sim_iommu_group(self->dev[1].name);
+	a = vp_iommu_group(self->dev[0].name);
+	b = vp_iommu_group(self->dev[1].name);
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
 	EXPECT_NE(a, b);
@@ -198,8 +198,8 @@ TEST_F(bind, devices_with_one_group_name_share_a_named_group)
 
 	ASSERT_EQ(0, make(&self->dev[0], self->group_name));
 	ASSERT_EQ(0, make(&self->dev[1], self->group_name));
-	a = sim_iommu_group(self->dev[0].name);
-	b = sim_iommu_group(self->dev[1].name);
+	a = vp_iommu_group(self->dev[0].name);
+	b = vp_iommu_group(self->dev[1].name);
 	ASSERT_LE(0, a);
 	EXPECT_EQ(a, b);
 	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/name", a);
@@ -219,8 +219,8 @@ TEST_F(bind, driver_override_moves_the_device_to_vfio_platform)
 	int group;
 
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
-	ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-	group = sim_iommu_group(self->dev[0].name);
+	ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	group = vp_iommu_group(self->dev[0].name);
 	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
 	EXPECT_TRUE(vp_exists(path));
 	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/vfio-dev",
@@ -231,7 +231,7 @@ TEST_F(bind, driver_override_moves_the_device_to_vfio_platform)
 TEST_F(bind, host_driver_takes_the_device_back)
 {
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
-	ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
 	ASSERT_EQ(0, sim_bind_host(self->dev[0].name));
 	EXPECT_EQ(SIM_DOMAIN_IDENTITY, sim_domain_id(self->dev[0].name));
 }
@@ -242,8 +242,8 @@ TEST_F(bind, group_with_a_member_on_its_host_driver_is_not_viable)
 
 	ASSERT_EQ(0, make(&self->dev[0], self->group_name));
 	ASSERT_EQ(0, make(&self->dev[1], self->group_name));
-	ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-	self->group = vfio_group_open(sim_iommu_group(self->dev[0].name));
+	ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	self->group = vfio_group_open(vp_iommu_group(self->dev[0].name));
 	ASSERT_LE(0, self->group);
 	EXPECT_EQ(0, vfio_group_viable(self->group));
 
@@ -258,9 +258,9 @@ TEST_F(bind, group_whose_members_are_all_on_vfio_is_viable_and_attaches)
 {
 	ASSERT_EQ(0, make(&self->dev[0], self->group_name));
 	ASSERT_EQ(0, make(&self->dev[1], self->group_name));
-	ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-	ASSERT_EQ(0, sim_bind(self->dev[1].name, VFIO_PLATFORM_DRIVER));
-	self->group = vfio_group_open(sim_iommu_group(self->dev[0].name));
+	ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	ASSERT_EQ(0, vp_bind(self->dev[1].name, VFIO_PLATFORM_DRIVER));
+	self->group = vfio_group_open(vp_iommu_group(self->dev[0].name));
 	ASSERT_LE(0, self->group);
 	EXPECT_EQ(1, vfio_group_viable(self->group));
 	self->container = vfio_container_attach(self->group, VFIO_TYPE1v2_IOMMU);
@@ -277,8 +277,8 @@ TEST_F(bind, two_devices_of_one_group_work_together)
 	ASSERT_EQ(0, make(&self->dev[0], self->group_name));
 	ASSERT_EQ(0, make(&self->dev[1], self->group_name));
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, sim_bind(self->dev[i].name, VFIO_PLATFORM_DRIVER));
-	self->group = vfio_group_open(sim_iommu_group(self->dev[0].name));
+		ASSERT_EQ(0, vp_bind(self->dev[i].name, VFIO_PLATFORM_DRIVER));
+	self->group = vfio_group_open(vp_iommu_group(self->dev[0].name));
 	ASSERT_LE(0, self->group);
 	self->container = vfio_container_attach(self->group, VFIO_TYPE1v2_IOMMU);
 	ASSERT_LE(0, self->container);
@@ -315,8 +315,8 @@ TEST_F(bind, device_can_be_closed_and_opened_again)
 	unsigned int round;
 
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
-	ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-	self->group = vfio_group_open(sim_iommu_group(self->dev[0].name));
+	ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	self->group = vfio_group_open(vp_iommu_group(self->dev[0].name));
 	ASSERT_LE(0, self->group);
 	self->container = vfio_container_attach(self->group, VFIO_TYPE1v2_IOMMU);
 	ASSERT_LE(0, self->container);
@@ -335,9 +335,9 @@ TEST_F(bind, device_fd_is_refused_for_a_device_outside_the_group)
 {
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
 	ASSERT_EQ(0, make(&self->dev[1], NULL));
-	ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-	ASSERT_EQ(0, sim_bind(self->dev[1].name, VFIO_PLATFORM_DRIVER));
-	self->group = vfio_group_open(sim_iommu_group(self->dev[0].name));
+	ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	ASSERT_EQ(0, vp_bind(self->dev[1].name, VFIO_PLATFORM_DRIVER));
+	self->group = vfio_group_open(vp_iommu_group(self->dev[0].name));
 	ASSERT_LE(0, self->group);
 	self->container = vfio_container_attach(self->group, VFIO_TYPE1v2_IOMMU);
 	ASSERT_LE(0, self->container);
@@ -353,8 +353,8 @@ TEST_F(bind, unbind_waits_until_the_device_is_closed)
 	pid_t pid;
 
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
-	ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-	self->group = vfio_group_open(sim_iommu_group(self->dev[0].name));
+	ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	self->group = vfio_group_open(vp_iommu_group(self->dev[0].name));
 	ASSERT_LE(0, self->group);
 	self->container = vfio_container_attach(self->group, VFIO_TYPE1v2_IOMMU);
 	ASSERT_LE(0, self->container);
@@ -381,7 +381,7 @@ TEST_F(bind, unbind_waits_until_the_device_is_closed)
 	self->device[0] = -1;
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	ASSERT_EQ(0, sim_driver(self->dev[0].name, drv, sizeof(drv)));
+	ASSERT_EQ(0, vp_driver(self->dev[0].name, drv, sizeof(drv)));
 	EXPECT_STREQ("", drv);
 }
 
@@ -393,8 +393,8 @@ TEST_F(bind, device_that_cannot_be_reset_is_refused_by_vfio_platform)
 	sim_config_init(&cfg);
 	cfg.no_reset = true;
 	ASSERT_EQ(0, sim_create(&self->dev[0], &cfg));
-	EXPECT_NE(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-	ASSERT_EQ(0, sim_driver(self->dev[0].name, drv, sizeof(drv)));
+	EXPECT_NE(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	ASSERT_EQ(0, vp_driver(self->dev[0].name, drv, sizeof(drv)));
 	EXPECT_STREQ("", drv);
 	EXPECT_EQ(0, sim_bind_host(self->dev[0].name));
 }
@@ -405,11 +405,11 @@ TEST_F(bind, iommu_without_cache_coherency_is_refused_by_vfio)
 
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
 	ASSERT_EQ(0, sim_knob("cache_coherency", "N"));
-	EXPECT_NE(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-	ASSERT_EQ(0, sim_driver(self->dev[0].name, drv, sizeof(drv)));
+	EXPECT_NE(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	ASSERT_EQ(0, vp_driver(self->dev[0].name, drv, sizeof(drv)));
 	EXPECT_STREQ("", drv);
 	ASSERT_EQ(0, sim_knob("cache_coherency", "Y"));
-	EXPECT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+	EXPECT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
 }
 
 TEST_F(bind, dma_ownership_stays_balanced_across_rebinding)
@@ -419,10 +419,10 @@ TEST_F(bind, dma_ownership_stays_balanced_across_rebinding)
 
 	ASSERT_EQ(0, make(&self->dev[0], self->group_name));
 	ASSERT_EQ(0, make(&self->dev[1], self->group_name));
-	group = sim_iommu_group(self->dev[0].name);
+	group = vp_iommu_group(self->dev[0].name);
 	for (round = 0; round < 5; round++) {
-		ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
-		ASSERT_EQ(0, sim_bind(self->dev[1].name, VFIO_PLATFORM_DRIVER));
+		ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER));
+		ASSERT_EQ(0, vp_bind(self->dev[1].name, VFIO_PLATFORM_DRIVER));
 		self->group = vfio_group_open(group);
 		ASSERT_LE(0, self->group);
 		ASSERT_EQ(1, vfio_group_viable(self->group)) TH_LOG("round %u", round);
@@ -444,12 +444,12 @@ TEST_F_TIMEOUT(bind, bind_unbind_cycles_leak_no_group_domain_or_irq, 600)
 	int group, efd, i;
 
 	ASSERT_EQ(0, make(&self->dev[0], NULL));
-	group = sim_iommu_group(self->dev[0].name);
+	group = vp_iommu_group(self->dev[0].name);
 	efd = eventfd(0, EFD_CLOEXEC);
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, sim_history_clear());
 	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, sim_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER))
+		ASSERT_EQ(0, vp_bind(self->dev[0].name, VFIO_PLATFORM_DRIVER))
 			TH_LOG("cycle %d", i);
 		self->group = vfio_group_open(group);
 		ASSERT_LE(0, self->group);
@@ -466,7 +466,7 @@ TEST_F_TIMEOUT(bind, bind_unbind_cycles_leak_no_group_domain_or_irq, 600)
 		self->container = -1;
 		self->group = -1;
 		ASSERT_EQ(0, sim_bind_host(self->dev[0].name)) TH_LOG("cycle %d", i);
-		ASSERT_EQ(group, sim_iommu_group(self->dev[0].name));
+		ASSERT_EQ(group, vp_iommu_group(self->dev[0].name));
 	}
 	close(efd);
 

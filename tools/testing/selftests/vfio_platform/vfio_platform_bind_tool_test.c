@@ -158,7 +158,7 @@ static int driver_is(const char *dev, const char *want)
 {
 	char drv[64];
 
-	if (sim_driver(dev, drv, sizeof(drv)))
+	if (vp_driver(dev, drv, sizeof(drv)))
 		return 0;
 	return !strcmp(drv, want);
 }
@@ -216,7 +216,7 @@ TEST_F_TIMEOUT(bind_tool, bind_prints_the_group_node_and_remembers_the_driver, T
 	const char *dev = self->solo.name;
 	char node[64];
 
-	snprintf(node, sizeof(node), "/dev/vfio/%d", sim_iommu_group(dev));
+	snprintf(node, sizeof(node), "/dev/vfio/%d", vp_iommu_group(dev));
 	ASSERT_EQ(TOOL_OK, TOOL("bind %s", dev));
 	EXPECT_NE(NULL, strstr(self->out, node));
 	EXPECT_TRUE(driver_is(dev, VFIO_PLATFORM_DRIVER));
@@ -280,7 +280,7 @@ TEST_F_TIMEOUT(bind_tool, restore_of_a_device_that_had_no_driver, TOOL_TIMEOUT_S
 	const char *dev = self->solo.name;
 
 	/* Unbound first, the device has no original driver to come back to. */
-	ASSERT_EQ(0, sim_unbind(dev));
+	ASSERT_EQ(0, vp_unbind(dev));
 	ASSERT_EQ(TOOL_OK, TOOL("bind %s", dev));
 	ASSERT_EQ(TOOL_OK, TOOL("restore %s", dev));
 	/* With no driver recorded, whatever matches it on reprobe takes it. */
@@ -338,11 +338,11 @@ TEST_F_TIMEOUT(bind_tool, bind_refuses_a_device_without_an_iommu_group, TOOL_TIM
 
 	if (!device_without_group(name, sizeof(name)))
 		SKIP(return, "no platform device without an IOMMU group here");
-	sim_driver(name, before, sizeof(before));
+	vp_driver(name, before, sizeof(before));
 	ASSERT_EQ(TOOL_NOGROUP, TOOL("bind %s", name));
 	EXPECT_NE(NULL, strstr(self->out, "no IOMMU group"));
 	EXPECT_NE(NULL, strstr(self->out, "no-IOMMU"));
-	sim_driver(name, after, sizeof(after));
+	vp_driver(name, after, sizeof(after));
 	EXPECT_STREQ(before, after);
 	EXPECT_TRUE(override_is(name, ""));
 }
@@ -352,7 +352,7 @@ TEST_F_TIMEOUT(bind_tool, unbind_refuses_a_device_whose_group_is_open, TOOL_TIME
 	const char *dev = self->solo.name;
 
 	ASSERT_EQ(TOOL_OK, TOOL("bind %s", dev));
-	self->group = vfio_group_open(sim_iommu_group(dev));
+	self->group = vfio_group_open(vp_iommu_group(dev));
 	ASSERT_LE(0, self->group);
 	ASSERT_EQ(TOOL_BUSY, TOOL("unbind %s", dev));
 	EXPECT_NE(NULL, strstr(self->out, "in use"));
@@ -370,7 +370,7 @@ TEST_F_TIMEOUT(bind_tool, unbind_refuses_a_device_open_through_its_fd_alone, TOO
 	const char *dev = self->solo.name;
 
 	ASSERT_EQ(TOOL_OK, TOOL("bind %s", dev));
-	self->group = vfio_group_open(sim_iommu_group(dev));
+	self->group = vfio_group_open(vp_iommu_group(dev));
 	ASSERT_LE(0, self->group);
 	self->container = vfio_container_attach(self->group, VFIO_TYPE1v2_IOMMU);
 	ASSERT_LE(0, self->container);
@@ -446,7 +446,7 @@ TEST_F_TIMEOUT(bind_tool, bind_group_binds_every_device_of_the_group, TOOL_TIMEO
 	EXPECT_TRUE(driver_is(b, VFIO_PLATFORM_DRIVER));
 	EXPECT_EQ(NULL, strstr(self->out, "not viable"));
 
-	group = vfio_group_open(sim_iommu_group(a));
+	group = vfio_group_open(vp_iommu_group(a));
 	ASSERT_LE(0, group);
 	EXPECT_EQ(1, vfio_group_viable(group));
 	close(group);
@@ -468,7 +468,7 @@ TEST_F_TIMEOUT(bind_tool, unbind_group_refuses_while_the_group_is_open, TOOL_TIM
 	const char *a = self->pair[0].name, *b = self->pair[1].name;
 
 	ASSERT_EQ(TOOL_OK, TOOL("bind --group %s", a));
-	self->group = vfio_group_open(sim_iommu_group(a));
+	self->group = vfio_group_open(vp_iommu_group(a));
 	ASSERT_LE(0, self->group);
 	ASSERT_EQ(TOOL_BUSY, TOOL("unbind --group %s", b));
 	/* Checked before anything changed: both still on VFIO. */
@@ -486,7 +486,7 @@ TEST_F_TIMEOUT(bind_tool, status_and_list_show_bindable_devices, TOOL_TIMEOUT_S)
 	const char *dev = self->solo.name;
 	char group[32], row[128];
 
-	snprintf(group, sizeof(group), " %d ", sim_iommu_group(dev));
+	snprintf(group, sizeof(group), " %d ", vp_iommu_group(dev));
 	ASSERT_EQ(TOOL_OK, TOOL("list"));
 	EXPECT_NE(NULL, strstr(self->out, dev));
 	EXPECT_NE(NULL, strstr(self->out, self->pair[0].name));

@@ -130,7 +130,7 @@ static int probe_prepare(struct ctx *c)
 	cfg.num_irqs = 1;
 	ret = sim_create(&c->made, &cfg);
 	if (!ret)
-		ret = sim_unbind(c->made.name);
+		ret = vp_unbind(c->made.name);
 	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/driver_override",
 		 c->made.name);
 	if (!ret)
@@ -442,8 +442,8 @@ FIXTURE_SETUP(fail_nth)
 	cfg.num_irqs = 1;
 	cfg.level[0] = true;
 	ASSERT_EQ(0, sim_create(&c->sim, &cfg));
-	ASSERT_EQ(0, sim_bind(c->sim.name, VFIO_PLATFORM_DRIVER));
-	c->group = sim_iommu_group(c->sim.name);
+	ASSERT_EQ(0, vp_bind(c->sim.name, VFIO_PLATFORM_DRIVER));
+	c->group = vp_iommu_group(c->sim.name);
 	ASSERT_LE(0, c->group);
 	ASSERT_EQ(0, cdev_path(c->sim.name, c->cdev, sizeof(c->cdev)));
 	for (i = 0; i < 3; i++) {
@@ -489,7 +489,7 @@ FIXTURE_TEARDOWN(fail_nth)
 			close(c->efd[i]);
 	dma_buffer_free(c->buf, BUF_SIZE);
 	if (c->sim.name[0])
-		sim_unbind(c->sim.name);
+		vp_unbind(c->sim.name);
 	sim_destroy(&c->sim);
 	for (i = NUM_KNOBS; i-- > 0;)
 		vp_restore(&self->saved[i]);

@@ -1200,14 +1200,14 @@ FIXTURE_SETUP(fuzz)
 	cfg.group = "fuzz";
 	for (i = 0; i < NUM_DEVS; i++) {
 		ASSERT_EQ(0, sim_create(&target.dev[i], &cfg));
-		ASSERT_EQ(0, sim_bind(target.dev[i].name, VFIO_PLATFORM_DRIVER));
+		ASSERT_EQ(0, vp_bind(target.dev[i].name, VFIO_PLATFORM_DRIVER));
 		ASSERT_EQ(0, cdev_path(target.dev[i].name, target.cdev[i],
 				       sizeof(target.cdev[i])));
 		target.domain[i] = sim_domain_id(target.dev[i].name);
 	}
-	target.group = sim_iommu_group(target.dev[0].name);
+	target.group = vp_iommu_group(target.dev[0].name);
 	ASSERT_LE(0, target.group);
-	ASSERT_EQ(target.group, sim_iommu_group(target.dev[1].name));
+	ASSERT_EQ(target.group, vp_iommu_group(target.dev[1].name));
 
 	sim_config_init(&cfg);
 	cfg.num_irqs = 1;
@@ -1242,7 +1242,7 @@ FIXTURE_TEARDOWN(fuzz)
 	EXPECT_EQ(0, sim_destroy(&target.other));
 	for (i = 0; i < NUM_DEVS; i++) {
 		if (target.dev[i].name[0])
-			sim_unbind(target.dev[i].name);
+			vp_unbind(target.dev[i].name);
 		EXPECT_EQ(0, sim_destroy(&target.dev[i]));
 	}
 	vp_restore(&self->unsafe_irqs);

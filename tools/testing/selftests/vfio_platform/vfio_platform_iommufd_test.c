@@ -51,7 +51,7 @@ static int cdev_open(struct cdev *c, const char *group, int iommufd)
 	cfg.group = group;
 	ret = sim_create(&c->sim, &cfg);
 	if (!ret)
-		ret = sim_bind(c->sim.name, VFIO_PLATFORM_DRIVER);
+		ret = vp_bind(c->sim.name, VFIO_PLATFORM_DRIVER);
 	if (ret)
 		return ret;
 	c->fd = vfio_cdev_open(c->sim.name);

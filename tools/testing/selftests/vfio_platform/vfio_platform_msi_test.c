@@ -374,13 +374,13 @@ static void grow_group(struct __test_metadata *_metadata, struct msi_ctx *c,
 	sim_config_init(&cfg);
 	cfg.group = name;
 	ASSERT_EQ(0, msi_capable_create(c, &c->newcomer, &cfg));
-	ASSERT_EQ(sim_iommu_group(c->vd.sim.name),
-		  sim_iommu_group(c->newcomer.name));
+	ASSERT_EQ(vp_iommu_group(c->vd.sim.name),
+		  vp_iommu_group(c->newcomer.name));
 	/* Its host driver cannot have it while userspace owns the group ... */
-	ASSERT_EQ(0, sim_driver(c->newcomer.name, drv, sizeof(drv)));
+	ASSERT_EQ(0, vp_driver(c->newcomer.name, drv, sizeof(drv)));
 	EXPECT_STREQ("", drv);
 	/* ... vfio-platform, which leaves DMA ownership to VFIO, can. */
-	ASSERT_EQ(0, sim_bind(c->newcomer.name, VFIO_PLATFORM_DRIVER));
+	ASSERT_EQ(0, vp_bind(c->newcomer.name, VFIO_PLATFORM_DRIVER));
 }
 
 /*

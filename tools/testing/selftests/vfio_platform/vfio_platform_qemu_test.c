@@ -661,10 +661,10 @@ static int ctx_open(struct qemu_ctx *c, bool raise)
 	if (!ret)
 		ret = sim_create(&c->sim, &cfg);
 	if (!ret)
-		ret = sim_bind(c->sim.name, VFIO_PLATFORM_DRIVER);
+		ret = vp_bind(c->sim.name, VFIO_PLATFORM_DRIVER);
 	if (ret)
 		return ret;
-	c->group = sim_iommu_group(c->sim.name);
+	c->group = vp_iommu_group(c->sim.name);
 	if (c->group < 0)
 		return c->group;
 	ret = vp_read_ull("/sys/module/vfio_iommu_type1/refcnt", &c->type1_refs);

@@ -95,10 +95,10 @@ static int open_group(struct vp_dev *vd, const char *reset, unsigned int num_irq
 	ret = make(&vd->sim, reset, num_irqs);
 	if (ret)
 		return ret;
-	ret = sim_bind(vd->sim.name, VFIO_PLATFORM_DRIVER);
+	ret = vp_bind(vd->sim.name, VFIO_PLATFORM_DRIVER);
 	if (ret)
 		goto err;
-	group = sim_iommu_group(vd->sim.name);
+	group = vp_iommu_group(vd->sim.name);
 	if (group < 0) {
 		ret = group;
 		goto err;
@@ -463,8 +463,8 @@ TEST_F(reset, no_source_is_refused_naming_the_device_and_parameter)
 	ASSERT_EQ(0, make(&self->vd.sim, "none", 0));
 	fd = kmsg_open();
 	ASSERT_LE(0, fd);
-	EXPECT_NE(0, sim_bind(self->vd.sim.name, VFIO_PLATFORM_DRIVER));
-	ASSERT_EQ(0, sim_driver(self->vd.sim.name, drv, sizeof(drv)));
+	EXPECT_NE(0, vp_bind(self->vd.sim.name, VFIO_PLATFORM_DRIVER));
+	ASSERT_EQ(0, vp_driver(self->vd.sim.name, drv, sizeof(drv)));
 	EXPECT_STREQ("", drv);
 	EXPECT_TRUE(kmsg_find(fd, self->vd.sim.name, "reset_required"));
 	close(fd);
@@ -557,7 +557,7 @@ static int shared_line_create(struct line_pair *p, const char *group)
 	for (i = 0; i < 2; i++) {
 		ret = sim_create(&p->sim[i], &cfg);
 		if (!ret)
-			ret = sim_bind(p->sim[i].name, VFIO_PLATFORM_DRIVER);
+			ret = vp_bind(p->sim[i].name, VFIO_PLATFORM_DRIVER);
 		if (ret)
 			return ret;
 	}
@@ -567,7 +567,7 @@ static int shared_line_create(struct line_pair *p, const char *group)
 /* Device @i through a group and a type1 container of its own. */
 static int shared_line_open_apart(struct line_pair *p, int i)
 {
-	int group = sim_iommu_group(p->sim[i].name);
+	int group = vp_iommu_group(p->sim[i].name);
 
 	if (group < 0)
 		return group;
@@ -620,8 +620,8 @@ TEST_F(shared_line, another_owner_can_neither_reset_nor_reopen_a_dirty_device)
 	int i, fd;
 
 	ASSERT_EQ(0, shared_line_create(&self->p, NULL));
-	ASSERT_NE(sim_iommu_group(self->p.sim[0].name),
-		  sim_iommu_group(self->p.sim[1].name));
+	ASSERT_NE(vp_iommu_group(self->p.sim[0].name),
+		  vp_iommu_group(self->p.sim[1].name));
 
 	line_counts(_metadata, &self->p, count);
 	ASSERT_EQ(0, shared_line_open_apart(&self->p, 0));
@@ -676,9 +676,9 @@ TEST_F(shared_line, devices_of_one_group_reset_their_line)
 
 	snprintf(name, sizeof(name), "line-%d", getpid());
 	ASSERT_EQ(0, shared_line_create(&self->p, name));
-	group = sim_iommu_group(self->p.sim[0].name);
+	group = vp_iommu_group(self->p.sim[0].name);
 	ASSERT_LE(0, group);
-	ASSERT_EQ(group, sim_iommu_group(self->p.sim[1].name));
+	ASSERT_EQ(group, vp_iommu_group(self->p.sim[1].name));
 
 	self->p.group[0] = vfio_group_open(group);
 	ASSERT_LE(0, self->p.group[0]);

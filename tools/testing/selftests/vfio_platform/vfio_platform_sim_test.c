@@ -391,7 +391,7 @@ TEST_F(sim, region0_offset_keeps_the_registers_aligned)
 	ASSERT_EQ(0, sim_set_live(d, true));
 	ASSERT_EQ(0, sim_region(d->name, 0, &start, &size));
 	EXPECT_EQ(0x808U, start % PAGE);
-	ASSERT_EQ(0, sim_driver(d->name, drv, sizeof(drv)));
+	ASSERT_EQ(0, vp_driver(d->name, drv, sizeof(drv)));
 	EXPECT_STREQ(SIM_HOST_DRIVER, drv);
 }
 

@@ -1082,8 +1082,8 @@ static void fleet_check(struct __test_metadata *_metadata, struct fleet *f)
 
 		vp_init(&vd);
 		ASSERT_EQ(0, sim_set_live(&f->dev[i], true));
-		ASSERT_EQ(0, sim_bind(f->dev[i].name, VFIO_PLATFORM_DRIVER));
-		vd.group = vfio_group_open(sim_iommu_group(f->dev[i].name));
+		ASSERT_EQ(0, vp_bind(f->dev[i].name, VFIO_PLATFORM_DRIVER));
+		vd.group = vfio_group_open(vp_iommu_group(f->dev[i].name));
 		ASSERT_LE(0, vd.group);
 		vd.container = vfio_container_attach(vd.group, VFIO_TYPE1v2_IOMMU);
 		ASSERT_LE(0, vd.container);
@@ -1223,7 +1223,7 @@ TEST_F(sim_module, refuses_to_unload_while_a_device_exists)
 
 	sim_config_init(&cfg);
 	ASSERT_EQ(0, sim_create(&u->dev, &cfg));
-	ASSERT_EQ(0, sim_bind(u->dev.name, VFIO_PLATFORM_DRIVER));
+	ASSERT_EQ(0, vp_bind(u->dev.name, VFIO_PLATFORM_DRIVER));
 	ret = unload("vfio_platform_sim");
 	if (!ret)
 		u->unloaded = true;
@@ -1396,8 +1396,8 @@ FIXTURE_SETUP(owners)
 	sim_config_init(&cfg);
 	cfg.num_irqs = 1;
 	ASSERT_EQ(0, sim_create(&c->vd.sim, &cfg));
-	ASSERT_EQ(0, sim_bind(c->vd.sim.name, VFIO_PLATFORM_DRIVER));
-	c->group = sim_iommu_group(c->vd.sim.name);
+	ASSERT_EQ(0, vp_bind(c->vd.sim.name, VFIO_PLATFORM_DRIVER));
+	c->group = vp_iommu_group(c->vd.sim.name);
 	ASSERT_LE(0, c->group);
 }
 
@@ -1583,9 +1583,9 @@ TEST_F_TIMEOUT(owners, unbind_waits_for_the_owner_in_another_process, 120)
 		close(ready[0]);
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-		ASSERT_EQ(0, sim_driver(c->vd.sim.name, drv, sizeof(drv)));
+		ASSERT_EQ(0, vp_driver(c->vd.sim.name, drv, sizeof(drv)));
 		EXPECT_STREQ("", drv);
-		ASSERT_EQ(0, sim_bind(c->vd.sim.name, VFIO_PLATFORM_DRIVER));
+		ASSERT_EQ(0, vp_bind(c->vd.sim.name, VFIO_PLATFORM_DRIVER));
 	}
 	EXPECT_EQ(0, count_lines("/proc/interrupts", "vfio:"));
 	EXPECT_EQ(c->baseline_domains, count_domains());
@@ -1712,8 +1712,8 @@ FIXTURE_SETUP(cycles)
 	cfg.num_irqs = 1;
 	ASSERT_EQ(0, sim_create(&c->dev, &cfg));
 	/* Then each cycle is a bare bind and unbind: driver_override stays. */
-	ASSERT_EQ(0, sim_bind(c->dev.name, VFIO_PLATFORM_DRIVER));
-	c->group = sim_iommu_group(c->dev.name);
+	ASSERT_EQ(0, vp_bind(c->dev.name, VFIO_PLATFORM_DRIVER));
+	c->group = vp_iommu_group(c->dev.name);
 	ASSERT_LE(0, c->group);
 	snprintf(path, sizeof(path), "/sys/bus/platform/drivers/%s/unbind",
 		 VFIO_PLATFORM_DRIVER);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the vfio_platform selftests: simulated devices made through the
- * vfio-platform-sim configfs tree, driver binding through sysfs, the
- * simulator's debugfs state, and the VFIO and iommufd calls the tests share.
+ * vfio-platform-sim configfs tree, the simulator's debugfs state, knobs a
+ * test changes and restores, and the device most tests start from. Binding,
+ * VFIO and iommufd calls and the device's registers come from
+ * libvfio_platform (tools/lib/vfio_platform), shared with the tools.
  *
  * Helpers return 0 (or a count) on success and a negative errno on failure,
  * after a "# " line on stderr saying what failed, so that a test asserting on
@@ -15,27 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../../../drivers/vfio/platform/sim/vfio_platform_sim_regs.h"
+#include "libvfio_platform.h"
 
 #define SIM_CONFIGFS		"/sys/kernel/config/vfio-platform-sim"
 #define SIM_DEBUGFS		"/sys/kernel/debug/vfio-platform-sim"
 #define SIM_HOST_DRIVER		"vfio-platform-sim-host"
 #define VFIO_PLATFORM_DRIVER	"vfio-platform"
 
-/* Region N of a VFIO platform device starts at this offset of the device fd. */
-#define REGION_OFFSET(n)	((__u64)(n) << 40)
-
-/* How long the tests wait for the simulated device to react. */
-#define SIM_TIMEOUT_MS		2000
-
 /* The simulated IOMMU's smallest page, and the page size the tests assume. */
 #define PAGE			4096UL
-
-int vp_write(const char *path, const char *fmt, ...);
-int vp_read(const char *path, char *buf, size_t size);
-bool vp_exists(const char *path);
-int vp_count_dir(const char *path);
-int vp_read_ull(const char *path, unsigned long long *val);
 
 /*
  * A parameter or knob a test changes, and its value before: vp_restore() puts
@@ -91,13 +81,8 @@ void sim_config_init(struct sim_config *cfg);
 int sim_create(struct sim_dev *d, const struct sim_config *cfg);
 int sim_destroy(struct sim_dev *d);
 int sim_set_live(struct sim_dev *d, bool live);
-
-/* Drivers, through sysfs only. */
-int sim_driver(const char *dev, char *buf, size_t size);
-int sim_unbind(const char *dev);
-int sim_bind(const char *dev, const char *driver);
+/* Give the device back to the simulator's host driver. */
 int sim_bind_host(const char *dev);
-int sim_iommu_group(const char *dev);
 
 /* The simulator's debugfs. */
 int sim_domain(const char *dev, char *buf, size_t size);
@@ -126,60 +111,6 @@ int sim_history_count_prefix(const char *prefix);
 int sim_history_clear(void);
 int sim_knob(const char *knob, const char *value);
 
-/* The device's registers, through a mapping of region 0. */
-struct sim_regs {
-	__u8 *base;
-	size_t size;
-};
-
-/* Device memory is read and written with exactly one access of the given width. */
-__u8 mmio_read8(const void *addr);
-void mmio_write8(void *addr, __u8 val);
-__u32 mmio_read32(const void *addr);
-void mmio_write32(void *addr, __u32 val);
-
-int sim_regs_map(int device, struct sim_regs *regs);
-void sim_regs_unmap(struct sim_regs *regs);
-__u32 sim_reg_read(struct sim_regs *regs, unsigned int off);
-__u64 sim_reg_read64(struct sim_regs *regs, unsigned int off);
-void sim_reg_write(struct sim_regs *regs, unsigned int off, __u32 val);
-void sim_reg_write64(struct sim_regs *regs, unsigned int off, __u64 val);
-int sim_ring(struct sim_regs *regs, unsigned int doorbell, __u32 val);
-int sim_dma(struct sim_regs *regs, __u32 cmd, __u64 src, __u64 dst,
-	    __u32 len);
-int sim_wait_reg(struct sim_regs *regs, unsigned int off, __u32 mask,
-		 __u32 val);
-
-/* VFIO: the group and container interface. */
-int vfio_group_open(int group);
-int vfio_group_viable(int group_fd);
-int vfio_container_attach(int group_fd, unsigned long type);
-int vfio_container_open(void);
-int vfio_group_set_container(int group_fd, int container);
-int vfio_set_iommu(int container, unsigned long type);
-int vfio_device_get(int group_fd, const char *name);
-int vfio_dma_map(int container, void *vaddr, __u64 iova, __u64 size,
-		 __u32 flags);
-int vfio_dma_unmap(int container, __u64 iova, __u64 size);
-
-/* VFIO: the device cdev and iommufd. */
-int vfio_cdev_open(const char *dev);
-int vfio_cdev_bind(int device, int iommufd);
-int vfio_cdev_attach(int device, __u32 pt_id);
-int vfio_cdev_detach(int device);
-int iommufd_ioas_alloc(int iommufd, __u32 *id);
-int iommufd_ioas_map(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
-		     __u64 size);
-
-/* VFIO: interrupts. */
-int vfio_irq_eventfd(int device, unsigned int index, unsigned int action,
-		     int efd);
-int vfio_irq_none(int device, unsigned int index, unsigned int action,
-		  unsigned int count);
-int vfio_irq_bool(int device, unsigned int index, unsigned int action,
-		  __u8 val);
-int efd_wait(int efd, int timeout_ms);
-
 /*
  * A simulated device bound to vfio-platform and opened through a type1
  * container: what most tests start from.
@@ -204,8 +135,5 @@ void vp_close(struct vp_dev *vd);
  * loaded), or NULL.
  */
 const char *sim_missing(void);
-
-void *dma_buffer(size_t size);
-void dma_buffer_free(void *buf, size_t size);
 
 #endif /* VFIO_PLATFORM_UTIL_H */

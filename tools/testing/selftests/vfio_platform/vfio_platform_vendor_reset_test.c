@@ -211,10 +211,10 @@ static int open_vendor(struct vp_dev *vd, const struct vendor *v)
 	if (!ret)
 		ret = sim_set_live(&vd->sim, true);
 	if (!ret)
-		ret = sim_bind(vd->sim.name, VFIO_PLATFORM_DRIVER);
+		ret = vp_bind(vd->sim.name, VFIO_PLATFORM_DRIVER);
 	if (ret)
 		goto err;
-	group = sim_iommu_group(vd->sim.name);
+	group = vp_iommu_group(vd->sim.name);
 	if (group < 0) {
 		ret = group;
 		goto err;

@@ -2,8 +2,11 @@
 /*
  * Register interface of the devices simulated by vfio-platform-sim.
  *
- * Shared by the simulator and by the tests that drive it from user space,
- * so it holds nothing but constants and one plain structure.
+ * Shared by the simulator and by the tests and tools that drive it from user
+ * space, so it holds nothing but constants and one plain structure. User
+ * space reaches it as tools/ reaches kernel headers: through its copy in
+ * tools/include/linux/, which must stay identical to this file (the static
+ * lane of make check compares them).
  *
  * Registers sit at the start of MMIO region 0, are 32 bits wide unless noted
  * and little-endian. The device polls them: a write to a doorbell (IRQ_RAISE,
