@@ -83,14 +83,57 @@ if ! bash "$VP_SCRIPTS/prepare-tree.sh"; then
 	tree_ok=0
 fi
 
-lanes=()
+# kill_tree PID: PID and every process below it.
+kill_tree()
+{
+	local child
+
+	for child in $(pgrep -P "$1"); do
+		kill_tree "$child"
+	done
+	kill -TERM "$1" 2>/dev/null || true
+}
+
+# A background command of a script ignores SIGINT, and so do the scripts it
+# runs: the x86_64 VM lane would go on after a Ctrl-C. And bash runs a trap
+# only once the foreground command has ended, which for a lane can take half
+# an hour. So every step runs in the background, waited for, and on INT or
+# TERM the steps running are killed with everything below them.
 vm_lane=
+fg_step=
+# shellcheck disable=SC2317 # called through the traps
+stop()
+{
+	local pid
+
+	for pid in $fg_step $vm_lane; do
+		kill_tree "$pid"
+	done
+	wait
+	exit "$1"
+}
+trap 'stop 130' INT
+trap 'stop 143' TERM
+
+# waited CMD...: CMD in the background, waited for; its status.
+waited()
+{
+	local status=0
+
+	"$@" &
+	fg_step=$!
+	wait "$fg_step" || status=$?
+	fg_step=
+	return $status
+}
+
+lanes=()
 if [ $x86 -eq 1 ]; then
 	lanes+=(static kunit "vmtests-$arch")
 	build_ok=0
-	[ $tree_ok -eq 1 ] && build "$arch" && build_ok=1
+	[ $tree_ok -eq 1 ] && waited build "$arch" && build_ok=1
 	if [ $build_ok -eq 1 ]; then
-		lane static bash "$VP_SCRIPTS/static-check.sh" --arch "$arch"
+		waited lane static bash "$VP_SCRIPTS/static-check.sh" --arch "$arch"
 		# A TCG guest keeps about one of the machine's two cores busy: the x86_64
 		# VM lane runs beside the rest (the guest loads its modules from modroot,
 		# which nothing below rewrites), its output shown when it is done.
@@ -98,19 +141,20 @@ if [ $x86 -eq 1 ]; then
 			>"$results/.vmtests-$arch.out" 2>&1 &
 		vm_lane=$!
 	fi
-	lane kunit bash "$VP_SCRIPTS/kunit.sh"
+	waited lane kunit bash "$VP_SCRIPTS/kunit.sh"
 fi
 
 # A failed arm64 build leaves every arm64 lane without a result: one failure each.
 lanes+=(static-arm64 vmtests-arm64 vmtests-arm64-gicv2)
-if [ $tree_ok -eq 1 ] && build arm64; then
-	lane static-arm64 bash "$VP_SCRIPTS/static-check.sh" --arch arm64
-	lane vmtests-arm64 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 run --expect
-	lane vmtests-arm64-gicv2 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 --gic 2 run \
+if [ $tree_ok -eq 1 ] && waited build arm64; then
+	waited lane static-arm64 bash "$VP_SCRIPTS/static-check.sh" --arch arm64
+	waited lane vmtests-arm64 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 run --expect
+	waited lane vmtests-arm64-gicv2 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 --gic 2 run \
 		--expect --only vfio_container_test,vfio_platform_msi_test,vfio_platform_irq_test,vfio_amba_test
 fi
 if [ -n "$vm_lane" ]; then
 	wait "$vm_lane"
+	vm_lane=
 	echo
 	cat "$results/.vmtests-$arch.out"
 	rm -f "$results/.vmtests-$arch.out"

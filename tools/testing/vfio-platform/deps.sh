@@ -28,7 +28,7 @@ arch=${1:-x86_64}
 packages=(
 	"$VP_SRC_PKG" xz-utils
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio rsync dwarves python3
-	ccache sparse shellcheck
+	ccache sparse shellcheck procps
 	qemu-system-x86 qemu-system-data
 	qemu-system-arm device-tree-compiler
 	acpica-tools
