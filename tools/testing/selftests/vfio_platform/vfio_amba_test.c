@@ -14,11 +14,13 @@
  * The bind tool is found through $VFIO_PLATFORM_BIND (run-selftests.sh sets
  * it), else as vfio-platform-bind in $PATH.
  *
- * Two behaviours of vfio-amba itself are checked on them: its reset_required
- * parameter refuses the PL031, which has no reset; and the PL061's interrupt,
- * on which gpio-pl061 had a chained handler (gpiolib's parent handler) that
- * left it unrequestable when removed, is usable through VFIO after the
- * handover, and again after a second one.
+ * Three behaviours of vfio-amba itself are checked on them: its reset_required
+ * parameter refuses the PL031, which has no reset; the PL061's interrupt, on
+ * which gpio-pl061 had a chained handler (gpiolib's parent handler) that left
+ * it unrequestable when removed, is usable through VFIO after the handover,
+ * and again after a second one; and either device is runtime resumed only
+ * while userspace has it open, although the AMBA bus probes it with a runtime
+ * PM reference held.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -85,6 +87,8 @@
 /* The counter ticks once a second; the VM is slow. */
 #define ALARM_TIMEOUT_MS	5000
 #define QUIET_MS		1500
+/* A runtime suspend runs from a workqueue, which TCG may be slow to get to. */
+#define RPM_TIMEOUT_MS		5000
 
 struct amba {
 	const char *dev;
@@ -389,6 +393,114 @@ static void check_restored(struct __test_metadata *_metadata, struct amba *a,
 	EXPECT_STREQ(host, drv);
 }
 
+/* What power/ in sysfs shows of a device's runtime PM. */
+struct amba_rpm {
+	char status[32];		/* "active", "suspended", ... */
+	unsigned long long usage;	/* usage references held */
+};
+
+static int amba_rpm_read(const char *dev, struct amba_rpm *rpm)
+{
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s/power/runtime_status", dev);
+	ret = vp_read(path, rpm->status, sizeof(rpm->status));
+	if (ret < 0)
+		return ret;
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s/power/runtime_usage", dev);
+	return vp_read_ull(path, &rpm->usage);
+}
+
+/*
+ * Wait for the runtime PM status of @dev to become @want, and read its usage
+ * count with it: 0 or a negative errno. The put of a close suspends the
+ * device from a workqueue, after close() has returned.
+ *
+ * The deadline is on the clock, not a count of polls: under TCG a poll takes
+ * far longer than its sleep, and a failing wait would outlast the harness's
+ * timeout, which kills the test before its teardown gives the device back to
+ * its host driver, failing every test after it.
+ */
+static int amba_rpm_wait(const char *dev, const char *want,
+			 struct amba_rpm *rpm)
+{
+	struct timespec t0, t;
+	long ms;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		ret = amba_rpm_read(dev, rpm);
+		if (ret)
+			return ret;
+		if (!strcmp(rpm->status, want))
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 +
+		     (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= RPM_TIMEOUT_MS)
+			break;
+		usleep(1000);
+	}
+	fprintf(stderr, "# %s: runtime PM status is %s, never %s\n", dev,
+		rpm->status, want);
+	return -ETIMEDOUT;
+}
+
+/*
+ * The device is resumed for as long as userspace has it open, through any
+ * number of files, and left to suspend after the last close.
+ *
+ * The AMBA bus probes with runtime PM enabled and a usage reference of its
+ * own held (amba_probe()), and drops it only after remove. vfio-amba gives it
+ * up at the end of its probe, so the counts are those vfio-platform has on
+ * the platform bus: one while open, none once closed. A driver that keeps it,
+ * as rtc-pl031 and gpio-pl061 do, holds the device active with one more.
+ */
+static void check_runtime_pm(struct __test_metadata *_metadata, struct amba *a)
+{
+	char path[256], control[16];
+	struct amba_rpm rpm;
+	int second;
+
+	/* "on" forbids runtime PM, and holds a usage reference of its own. */
+	snprintf(path, sizeof(path), AMBA_DEVICES "/%s/power/control", a->dev);
+	ASSERT_LT(0, vp_read(path, control, sizeof(control)));
+	ASSERT_STREQ("auto", control);
+
+	/* Open since the fixture's setup: the open resumed it before returning. */
+	ASSERT_EQ(0, amba_rpm_read(a->dev, &rpm));
+	EXPECT_STREQ("active", rpm.status);
+	EXPECT_EQ(1ULL, rpm.usage);
+
+	/* A second file of the open device takes no second reference. */
+	second = vfio_device_get(a->group, a->dev);
+	ASSERT_LE(0, second);
+	ASSERT_EQ(0, amba_rpm_read(a->dev, &rpm));
+	EXPECT_EQ(1ULL, rpm.usage);
+	ASSERT_EQ(0, close(a->device));
+	a->device = second;
+	/* Time for a suspend that closing the first file had wrongly let go. */
+	usleep(100 * 1000);
+	ASSERT_EQ(0, amba_rpm_read(a->dev, &rpm));
+	EXPECT_STREQ("active", rpm.status);
+	EXPECT_EQ(1ULL, rpm.usage);
+
+	/* The last close lets it suspend, which on the AMBA bus gates its clock. */
+	ASSERT_EQ(0, close(a->device));
+	a->device = -1;
+	EXPECT_EQ(0, amba_rpm_wait(a->dev, "suspended", &rpm));
+	EXPECT_EQ(0ULL, rpm.usage);
+
+	/* Opened again, it is resumed again. */
+	a->device = vfio_device_get(a->group, a->dev);
+	ASSERT_LE(0, a->device);
+	ASSERT_EQ(0, amba_rpm_read(a->dev, &rpm));
+	EXPECT_STREQ("active", rpm.status);
+	EXPECT_EQ(1ULL, rpm.usage);
+}
+
 FIXTURE(pl031) {
 	struct amba a;
 };
@@ -470,6 +582,11 @@ TEST_F(pl031, alarm_interrupt_is_automasked_until_cleared)
 	ASSERT_EQ(0, vfio_irq_none(a->device, 0, VFIO_IRQ_SET_ACTION_TRIGGER, 0));
 }
 
+TEST_F(pl031, runtime_pm_keeps_the_device_active_while_open)
+{
+	check_runtime_pm(_metadata, &self->a);
+}
+
 TEST_F(pl031, rtc_pl031_returns_after_restore)
 {
 	struct rtc_time tm = { 0 };
@@ -534,6 +651,11 @@ TEST_F(pl061, register_write_read_round_trip)
 	EXPECT_EQ(0x5aU, reg_pread(a, PL061_IEV) & 0xff);
 	EXPECT_EQ(0x5aU, reg_mmio(a, PL061_IEV) & 0xff);
 	ASSERT_EQ(0, reg_pwrite(a, PL061_IEV, old));
+}
+
+TEST_F(pl061, runtime_pm_keeps_the_device_active_while_open)
+{
+	check_runtime_pm(_metadata, &self->a);
 }
 
 TEST_F(pl061, gpio_pl061_returns_after_restore)
