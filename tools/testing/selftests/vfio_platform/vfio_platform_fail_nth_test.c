@@ -102,9 +102,12 @@ static void fds_close(struct ctx *c)
 	}
 }
 
+/* What a scenario returns for a call that failed without setting errno. */
+#define NO_ERRNO	4096
+
 static int fail_errno(void)
 {
-	return errno ? -errno : -EIO;
+	return errno ? -errno : -NO_ERRNO;
 }
 
 /* Scenarios: 0 or a negative errno; whatever they made is undone by undo(). */
@@ -364,19 +367,55 @@ struct scenario {
 	int (*run)(struct ctx *c);
 	void (*undo)(struct ctx *c);
 	void (*finish)(struct ctx *c);
+	/* Besides ENOMEM, the errnos a failed allocation may end in, 0-ended. */
+	int also[4];
 };
 
 static const struct scenario scenarios[] = {
-	{ "probe by drivers_probe", probe_prepare, probe_run, probe_undo, probe_finish },
-	{ "group, container and device fd", NULL, group_run, fds_undo, NULL },
-	{ "EXEC container and executable map", NULL, exec_run, fds_undo, NULL },
-	{ "cdev bind and IOAS attach", NULL, cdev_run, fds_undo, NULL },
-	{ "SET_IRQS trigger, mask and unmask", device_prepare, irqs_run, irqs_undo,
-	  device_finish },
-	{ "VFIO_DEVICE_RESET", device_prepare, reset_run, NULL, device_finish },
-	{ "mmap of a region", device_prepare, mmap_run, mmap_undo, device_finish },
-	{ "read and write", device_prepare, rw_run, NULL, device_finish },
-	{ "simulated device creation", NULL, sim_run, sim_undo, NULL },
+	{
+		.name = "probe by drivers_probe",
+		.prepare = probe_prepare, .run = probe_run,
+		.undo = probe_undo, .finish = probe_finish,
+		/*
+		 * A failed probe leaves the device without a driver, which
+		 * the scenario reports as ENODEV; drivers_probe reports any
+		 * failure to attach a driver as EINVAL.
+		 */
+		.also = { ENODEV, EINVAL },
+	}, {
+		.name = "group, container and device fd",
+		.run = group_run, .undo = fds_undo,
+		/* request_mem_region() fails without a reason: opening says EBUSY. */
+		.also = { EBUSY },
+	}, {
+		.name = "EXEC container and executable map",
+		.run = exec_run, .undo = fds_undo,
+	}, {
+		.name = "cdev bind and IOAS attach",
+		.run = cdev_run, .undo = fds_undo,
+		.also = { EBUSY },
+	}, {
+		.name = "SET_IRQS trigger, mask and unmask",
+		.prepare = device_prepare, .run = irqs_run,
+		.undo = irqs_undo, .finish = device_finish,
+	}, {
+		.name = "VFIO_DEVICE_RESET",
+		.prepare = device_prepare, .run = reset_run,
+		.finish = device_finish,
+	}, {
+		.name = "mmap of a region",
+		.prepare = device_prepare, .run = mmap_run,
+		.undo = mmap_undo, .finish = device_finish,
+		/* x86's PAT: a failed memtype_kernel_map_sync() reads as EINVAL. */
+		.also = { EINVAL },
+	}, {
+		.name = "read and write",
+		.prepare = device_prepare, .run = rw_run,
+		.finish = device_finish,
+	}, {
+		.name = "simulated device creation",
+		.run = sim_run, .undo = sim_undo,
+	},
 };
 
 #define NUM_SCENARIOS	ARRAY_SIZE(scenarios)
@@ -412,10 +451,32 @@ static bool vfio_irq_requested(void)
 	return found;
 }
 
+/* Entries of a directory; one that is not there has none. */
+static int entries(const char *path)
+{
+	return vp_exists(path) ? vp_count_dir(path) : 0;
+}
+
+/* What a scenario must leave as it found: counted before it, and after. */
+struct census {
+	int domains;		/* the simulated IOMMU's paging domains */
+	int groups;		/* IOMMU groups */
+	int vfio_nodes;		/* /dev/vfio: the container and group nodes */
+	int cdevs;		/* /dev/vfio/devices */
+};
+
+static void census_take(struct census *c)
+{
+	c->domains = vp_count_dir(SIM_DEBUGFS "/iommu/domains");
+	c->groups = entries("/sys/kernel/iommu_groups");
+	c->vfio_nodes = entries("/dev/vfio");
+	c->cdevs = entries("/dev/vfio/devices");
+}
+
 FIXTURE(fail_nth) {
 	struct vp_saved saved[NUM_KNOBS];
 	struct ctx c;
-	int domains;
+	struct census before;
 };
 
 FIXTURE_SETUP(fail_nth)
@@ -452,8 +513,8 @@ FIXTURE_SETUP(fail_nth)
 	}
 	c->buf = dma_buffer(BUF_SIZE);
 	ASSERT_NE(NULL, c->buf);
-	self->domains = vp_count_dir(SIM_DEBUGFS "/iommu/domains");
-	ASSERT_LE(0, self->domains);
+	census_take(&self->before);
+	ASSERT_LE(0, self->before.domains);
 	/*
 	 * Last: a failed assert in a setup skips the teardown, which must not
 	 * leave a knob behind.
@@ -495,6 +556,35 @@ FIXTURE_TEARDOWN(fail_nth)
 		vp_restore(&self->saved[i]);
 }
 
+/* Whether an injected allocation failure explains @err. */
+static bool errno_expected(const struct scenario *sc, int err)
+{
+	unsigned int i;
+
+	if (err == ENOMEM)
+		return true;
+	for (i = 0; i < ARRAY_SIZE(sc->also) && sc->also[i]; i++)
+		if (err == sc->also[i])
+			return true;
+	return false;
+}
+
+/* "ENOMEM 40, ENODEV 2": how many points ended in each errno. */
+static void print_errnos(const char *name, const unsigned int *seen)
+{
+	char line[256];
+	size_t len = 0;
+	int err;
+
+	line[0] = '\0';
+	for (err = 1; err < NO_ERRNO && len < sizeof(line); err++)
+		if (seen[err])
+			len += snprintf(line + len, sizeof(line) - len, "%s%s %u",
+					len ? ", " : "", strerrorname_np(err) ?: "?",
+					seen[err]);
+	printf("# fail-nth: %s: errnos: %s\n", name, len ? line : "none");
+}
+
 /* Run @sc armed at point @n (0: unarmed), quietly; whether the point was reached. */
 static int run_armed(const struct scenario *sc, struct ctx *c, unsigned int n,
 		     bool *fired)
@@ -528,6 +618,8 @@ TEST_F_TIMEOUT(fail_nth, every_allocation_failure_unwinds, 3600)
 {
 	unsigned int s, n, points = 0, errors = 0, ran = 0;
 	const char *only = getenv("VP_SCENARIO");
+	static unsigned int seen[NO_ERRNO + 1];
+	struct census after;
 	struct ctx *c = &self->c;
 	bool fired;
 	int ret;
@@ -539,6 +631,7 @@ TEST_F_TIMEOUT(fail_nth, every_allocation_failure_unwinds, 3600)
 		if (only && !strstr(sc->name, only))
 			continue;
 		ran++;
+		memset(seen, 0, sizeof(seen));
 
 		if (sc->prepare)
 			ASSERT_EQ(0, sc->prepare(c)) TH_LOG("%s: cannot prepare", sc->name);
@@ -554,10 +647,17 @@ TEST_F_TIMEOUT(fail_nth, every_allocation_failure_unwinds, 3600)
 					       sc->name, n);
 				break;
 			}
-			/* Failing is fine, and so is getting by: not a lost errno. */
+			/*
+			 * Failing is fine, and so is getting by; a lost errno
+			 * or one that no allocation failure explains is not.
+			 */
 			if (ret) {
-				ASSERT_GT(4096, -ret)
+				ASSERT_GT(NO_ERRNO, -ret)
 					TH_LOG("%s: no errno at point %u", sc->name, n);
+				EXPECT_TRUE(errno_expected(sc, -ret))
+					TH_LOG("%s: point %u failed with %s", sc->name,
+					       n, strerror(-ret));
+				seen[-ret]++;
 				errors++;
 			}
 			ASSERT_EQ(0, run_armed(sc, c, 0, &fired))
@@ -567,11 +667,19 @@ TEST_F_TIMEOUT(fail_nth, every_allocation_failure_unwinds, 3600)
 		if (sc->finish)
 			sc->finish(c);
 		printf("# fail-nth: %s: %u points\n", sc->name, n - 1);
+		print_errnos(sc->name, seen);
 		points += n - 1;
 
 		/* Nothing a failure unwound is left behind. */
-		ASSERT_EQ(self->domains, vp_count_dir(SIM_DEBUGFS "/iommu/domains"))
+		census_take(&after);
+		ASSERT_EQ(self->before.domains, after.domains)
 			TH_LOG("%s left an IOMMU domain", sc->name);
+		ASSERT_EQ(self->before.groups, after.groups)
+			TH_LOG("%s left an IOMMU group", sc->name);
+		ASSERT_EQ(self->before.vfio_nodes, after.vfio_nodes)
+			TH_LOG("%s left a node in /dev/vfio", sc->name);
+		ASSERT_EQ(self->before.cdevs, after.cdevs)
+			TH_LOG("%s left a device cdev", sc->name);
 		ASSERT_FALSE(vfio_irq_requested())
 			TH_LOG("%s left an interrupt requested", sc->name);
 	}
