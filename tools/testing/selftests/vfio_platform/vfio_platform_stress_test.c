@@ -61,6 +61,38 @@
 	"/sys/module/iommufd/parameters/allow_unsafe_interrupts"
 #define SIM_PARAMS	"/sys/module/vfio_platform_sim/parameters/"
 
+/*
+ * The knobs the fixtures change, as the program found them. A fixture whose
+ * setup fails runs no teardown, so besides each teardown putting back what
+ * it changed, the program puts these back as it exits, whatever happened.
+ */
+static struct vp_saved found[2];
+
+static void knobs_put_back(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(found); i++)
+		vp_restore(&found[i]);
+}
+
+static void __attribute__((constructor)) knobs_note(void)
+{
+	static const char * const knobs[] = {
+		SIM_KNOB("msi_window"), IOMMUFD_UNSAFE_IRQS,
+	};
+	unsigned int i;
+
+	/* Recorded only: vp_restore() writes back a vp_saved it finds filled. */
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		if (!vp_exists(knobs[i]) ||
+		    vp_read(knobs[i], found[i].value, sizeof(found[i].value)) < 0)
+			continue;
+		snprintf(found[i].path, sizeof(found[i].path), "%s", knobs[i]);
+	}
+	atexit(knobs_put_back);
+}
+
 static unsigned long env_ul(const char *name, unsigned long def)
 {
 	const char *v = getenv(name);
@@ -1512,6 +1544,7 @@ TEST_F_TIMEOUT(owners, group_and_cdev_racing_give_the_device_to_one, 120)
 
 struct unbinder {
 	const char *name;
+	pid_t tid;
 	bool done;
 	int ret;
 };
@@ -1520,10 +1553,36 @@ static void *unbinder_thread(void *data)
 {
 	struct unbinder *u = data;
 
+	__atomic_store_n(&u->tid, gettid(), __ATOMIC_RELEASE);
 	u->ret = quiet_write("/sys/bus/platform/drivers/" VFIO_PLATFORM_DRIVER "/unbind",
 			     u->name);
 	__atomic_store_n(&u->done, true, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* Whether thread @tid of this process is inside a write() it has not left. */
+static bool in_write(pid_t tid)
+{
+	char path[64], line[256], *end;
+	ssize_t n;
+	long nr;
+	int fd;
+
+	if (tid <= 0)
+		return false;
+	/* Quietly: a thread that has ended has no file to read. */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	line[n] = '\0';
+	/* "running", or the number of the system call it sleeps in. */
+	nr = strtol(line, &end, 10);
+	return end != line && nr == SYS_write;
 }
 
 /*
@@ -1565,10 +1624,21 @@ TEST_F_TIMEOUT(owners, unbind_waits_for_the_owner_in_another_process, 120)
 		ASSERT_EQ(1, ok) TH_LOG("round %u: the owner could not open the device", round);
 
 		u.done = false;
+		u.tid = 0;
 		ASSERT_EQ(0, pthread_create(&t, NULL, unbinder_thread, &u));
+		/*
+		 * Not done proves nothing until the unbind is known to have
+		 * started: wait for its thread to sleep in the write.
+		 */
+		t0 = now();
+		while (!in_write(__atomic_load_n(&u.tid, __ATOMIC_ACQUIRE)) &&
+		       !__atomic_load_n(&u.done, __ATOMIC_ACQUIRE) && now() - t0 < 10)
+			sleep_us(10000);
 		sleep_us(300000);
 		EXPECT_FALSE(__atomic_load_n(&u.done, __ATOMIC_ACQUIRE))
 			TH_LOG("round %u: the unbind did not wait for the owner", round);
+		EXPECT_TRUE(in_write(u.tid))
+			TH_LOG("round %u: the unbind is not waiting in its write", round);
 
 		/* The owner closes: the unbind must finish promptly. */
 		close(done[1]);
