@@ -12,6 +12,10 @@
 
 #include "vfio_platform_util.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 int vp_save_and_set(struct vp_saved *saved, const char *path,
 		    const char *value)
 {
@@ -51,17 +55,22 @@ int vp_kmsg_open(void)
 	return fd;
 }
 
-bool vp_kmsg_find(int fd, const char *a, const char *b)
+/* Room for any record of the kernel log, its text and its dictionary. */
+#define KMSG_RECORD	8192
+
+/* The text of the next record of the kernel log after the cursor, or NULL. */
+static char *kmsg_next(int fd, char *rec, size_t size)
 {
-	char rec[1024], *msg, *end;
+	char *msg, *end;
 	ssize_t n;
 
 	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)	/* overwritten: read on */
+		n = read(fd, rec, size - 1);
+		/* Overwritten, or longer than @size (and skipped): read on. */
+		if (n < 0 && (errno == EPIPE || errno == EINVAL))
 			continue;
 		if (n <= 0)
-			return false;
+			return NULL;
 		rec[n] = '\0';
 		/* "prio,seq,time,flags;message\n" */
 		msg = strchr(rec, ';');
@@ -70,9 +79,54 @@ bool vp_kmsg_find(int fd, const char *a, const char *b)
 		end = strchr(++msg, '\n');
 		if (end)
 			*end = '\0';
-		if (strstr(msg, a) && strstr(msg, b))
-			return true;
+		return msg;
 	}
+}
+
+bool vp_kmsg_line(int fd, const char *a, const char *b, char *buf, size_t size)
+{
+	char rec[KMSG_RECORD], *msg;
+
+	while ((msg = kmsg_next(fd, rec, sizeof(rec))))
+		if (strstr(msg, a) && strstr(msg, b)) {
+			if (buf)
+				snprintf(buf, size, "%s", msg);
+			return true;
+		}
+	return false;
+}
+
+bool vp_kmsg_find(int fd, const char *a, const char *b)
+{
+	return vp_kmsg_line(fd, a, b, NULL, 0);
+}
+
+bool vp_kmsg_splat(int fd, char *buf, size_t size)
+{
+	/*
+	 * The first lines of the reports vm-run.sh fails the lane on (its
+	 * splat_re, which has a few more: keep the two in step).
+	 */
+	static const char * const marks[] = {
+		"BUG:", "WARNING:", "Oops", "KASAN:", "UBSAN:", "Kernel panic",
+		"general protection fault", "Unable to handle kernel",
+		"Internal error:", "inconsistent lock state", "INFO: possible",
+		"INFO: trying to register", "INFO: task", "INFO: rcu",
+		"possible circular locking", "possible recursive locking",
+		"suspicious RCU usage", "soft lockup", "hard LOCKUP",
+		"ODEBUG:", "Call Trace:", "Call trace:",
+		"usage count underflow",
+	};
+	char rec[KMSG_RECORD], *msg;
+	unsigned int i;
+
+	while ((msg = kmsg_next(fd, rec, sizeof(rec))))
+		for (i = 0; i < ARRAY_SIZE(marks); i++)
+			if (strstr(msg, marks[i])) {
+				snprintf(buf, size, "%s", msg);
+				return true;
+			}
+	return false;
 }
 
 void sim_config_init(struct sim_config *cfg)

@@ -49,6 +49,10 @@ int vp_restore(struct vp_saved *saved);
 /* The kernel log: a cursor at its end, then whether a later message has a and b. */
 int vp_kmsg_open(void);
 bool vp_kmsg_find(int fd, const char *a, const char *b);
+/* The same, with the first such message into @buf. */
+bool vp_kmsg_line(int fd, const char *a, const char *b, char *buf, size_t size);
+/* Whether a message since the cursor starts a splat report; the first into @buf. */
+bool vp_kmsg_splat(int fd, char *buf, size_t size);
 
 /* A simulated device, as its configfs directory describes it. */
 struct sim_region {
