@@ -4,11 +4,15 @@
  * owner would drive it: seeded random sequences of calls over every file such
  * an owner can hold - type1 containers and the IOMMU group, iommufds and
  * device cdevs, device fds however obtained, and mappings of their regions -
- * with arguments biased to the boundaries drivers get wrong, and with fds of
- * one kind handed to the calls of another. Device-side events come from the
- * owner too: the simulated device's doorbells raise its interrupt lines and
- * start DMA, its debugfs reset file resets it, and another simulated device
- * is made live, rebound and removed in between.
+ * with arguments biased to the boundaries drivers get wrong, fds of one kind
+ * handed to the calls of another, and arguments and buffers that are not
+ * where they should be: NULL, unmapped, cut short by an unmapped page,
+ * misaligned, or in the device's own memory. The owner forks with the device
+ * mapped and its child uses what it inherited while the parent goes on.
+ * Device-side events come from the owner too: the simulated device's
+ * doorbells raise its interrupt lines and start DMA, its debugfs reset file
+ * resets it, and another simulated device is made live, rebound and removed
+ * in between.
  *
  * The run is cut into epochs, each a child process that ends holding
  * whatever it holds, as an owner that dies does; every fourth epoch two
@@ -31,7 +35,9 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
@@ -74,7 +80,7 @@ static struct {
 struct tally {
 	unsigned long calls;
 	unsigned long refused;
-	unsigned long reached[6];	/* successes of the deep calls below */
+	unsigned long reached[7];	/* successes of the deep calls below */
 };
 
 /* The states a run must reach, or it proves little. */
@@ -85,10 +91,12 @@ enum deep {
 	DEEP_IOAS_MAP,		/* an IOAS mapping */
 	DEEP_SET_IRQS,		/* SET_IRQS accepted */
 	DEEP_MMAP,		/* a region mapped */
+	DEEP_FORK,		/* a child that inherited a device mapping used it */
 };
 
 static const char * const deep_names[] = {
 	"group device fd", "cdev bind", "type1 map", "IOAS map", "SET_IRQS", "mmap",
+	"fork",
 };
 
 static struct tally *tally;
@@ -248,7 +256,46 @@ struct owner {
 	bool id_learned;	/* whether the last call that gives an ID did */
 	__u8 *buf;		/* what read() and write() move */
 	__u8 *dma;		/* what DMA maps come from */
+	__u8 *edge;		/* a page whose next page is not mapped */
+	pid_t child[2];		/* children forked with the device mapped */
+	bool child_failed;	/* one of them did not exit cleanly */
+	__u8 scratch[512];	/* where a misaligned argument is copied */
 };
+
+/*
+ * Where an ioctl finds its argument @arg of @size bytes: mostly where the
+ * caller put it, and now and then where a hostile owner would - nowhere, in
+ * an unmapped page or the kernel's half, at the end of a page so that an
+ * argsz past it faults midway, or in a mapping of the device's own memory,
+ * which the kernel then reads or writes from inside the device's ioctl.
+ */
+static void *arg_at(struct owner *o, void *arg, size_t size)
+{
+	unsigned int i = rnd_below(NUM_MAPS);
+	size_t fits;
+
+	if (!one_in(16))
+		return arg;
+	switch (rnd_below(5)) {
+	case 0:
+		return NULL;
+	case 1:
+		return one_in(2) ? o->edge + PAGE : (void *)(~0UL << 47);
+	case 2:
+		fits = size > PAGE ? PAGE : rnd_below(size + 1);
+		memcpy(o->edge + PAGE - fits, arg, fits);
+		return o->edge + PAGE - fits;
+	case 3:
+		if (o->map[i].addr)
+			return o->map[i].addr + rnd_below(o->map[i].len);
+		return arg;
+	default:
+		/* Misaligned: a copy, so that what the kernel writes back stays ours. */
+		fits = size < sizeof(o->scratch) - 1 ? size : sizeof(o->scratch) - 1;
+		memcpy(o->scratch + 1, arg, fits);
+		return o->scratch + 1;
+	}
+}
 
 /* Any fd the owner holds, or one it does not. */
 static int any_fd(struct owner *o)
@@ -400,7 +447,7 @@ static void container_call(struct owner *o)
 		break;
 	case 4:
 		u.info.argsz = pick_argsz(sizeof(u));
-		count(ioctl(fd, VFIO_IOMMU_GET_INFO, &u));
+		count(ioctl(fd, VFIO_IOMMU_GET_INFO, arg_at(o, &u, sizeof(u))));
 		break;
 	case 5:
 	case 6:
@@ -413,7 +460,8 @@ static void container_call(struct owner *o)
 		u.map.vaddr = pick_vaddr(o);
 		u.map.iova = pick_iova();
 		u.map.size = pick_length();
-		count_deep(ioctl(fd, VFIO_IOMMU_MAP_DMA, &u), DEEP_DMA_MAP);
+		count_deep(ioctl(fd, VFIO_IOMMU_MAP_DMA, arg_at(o, &u, sizeof(u.map))),
+			   DEEP_DMA_MAP);
 		break;
 	case 7:
 	case 8:
@@ -429,7 +477,7 @@ static void container_call(struct owner *o)
 		u.unmap.size = pick_length();
 		if (one_in(8))
 			memset(&u.unmap.iova, 0, 2 * sizeof(u.unmap.iova));
-		count(ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &u));
+		count(ioctl(fd, VFIO_IOMMU_UNMAP_DMA, arg_at(o, &u, sizeof(u))));
 		break;
 	default:
 		count(ioctl(fd, VFIO_GET_API_VERSION));
@@ -465,7 +513,7 @@ static const char *pick_name(char *scratch, size_t size)
 static void group_call(struct owner *o)
 {
 	static char scratch[2 * PAGE];
-	struct vfio_group_status status;
+	struct vfio_group_status status = { 0 };
 	int fd = fd_of(o, o->group);
 	int container;
 	char path[64];
@@ -480,12 +528,14 @@ static void group_call(struct owner *o)
 		break;
 	case 2:
 		status.argsz = pick_argsz(sizeof(status));
-		count(ioctl(fd, VFIO_GROUP_GET_STATUS, &status));
+		count(ioctl(fd, VFIO_GROUP_GET_STATUS,
+			    arg_at(o, &status, sizeof(status))));
 		break;
 	case 3:
 	case 4:
 		container = one_in(4) ? any_fd(o) : o->container[rnd_below(SLOTS)];
-		count(ioctl(fd, VFIO_GROUP_SET_CONTAINER, &container));
+		count(ioctl(fd, VFIO_GROUP_SET_CONTAINER,
+			    arg_at(o, &container, sizeof(container))));
 		break;
 	case 5:
 		count(ioctl(fd, VFIO_GROUP_UNSET_CONTAINER));
@@ -527,7 +577,8 @@ static void iommufd_call(struct owner *o)
 		break;
 	case 2:
 		u.alloc.size = pick_argsz(sizeof(u.alloc));
-		learn_id(o, ioctl(fd, IOMMU_IOAS_ALLOC, &u), u.alloc.out_ioas_id);
+		learn_id(o, ioctl(fd, IOMMU_IOAS_ALLOC, arg_at(o, &u, sizeof(u))),
+			 u.alloc.out_ioas_id);
 		break;
 	case 3:
 	case 4:
@@ -537,14 +588,15 @@ static void iommufd_call(struct owner *o)
 		u.map.user_va = pick_vaddr(o);
 		u.map.length = pick_length();
 		u.map.iova = pick_iova();
-		count_deep(ioctl(fd, IOMMU_IOAS_MAP, &u), DEEP_IOAS_MAP);
+		count_deep(ioctl(fd, IOMMU_IOAS_MAP, arg_at(o, &u, sizeof(u))),
+			   DEEP_IOAS_MAP);
 		break;
 	case 5:
 		u.unmap.size = pick_argsz(sizeof(u.unmap));
 		u.unmap.ioas_id = pick_id(o);
 		u.unmap.iova = pick_iova();
 		u.unmap.length = one_in(8) ? ~0ULL : pick_length();
-		count(ioctl(fd, IOMMU_IOAS_UNMAP, &u));
+		count(ioctl(fd, IOMMU_IOAS_UNMAP, arg_at(o, &u, sizeof(u))));
 		break;
 	case 6:
 		u.copy.size = pick_argsz(sizeof(u.copy));
@@ -554,12 +606,12 @@ static void iommufd_call(struct owner *o)
 		u.copy.length = pick_length();
 		u.copy.dst_iova = pick_iova();
 		u.copy.src_iova = pick_iova();
-		count(ioctl(fd, IOMMU_IOAS_COPY, &u));
+		count(ioctl(fd, IOMMU_IOAS_COPY, arg_at(o, &u, sizeof(u))));
 		break;
 	case 7:
 		u.destroy.size = pick_argsz(sizeof(u.destroy));
 		u.destroy.id = pick_id(o);
-		count(ioctl(fd, IOMMU_DESTROY, &u));
+		count(ioctl(fd, IOMMU_DESTROY, arg_at(o, &u, sizeof(u))));
 		break;
 	case 8:
 		u.ranges.size = pick_argsz(sizeof(u.ranges));
@@ -567,7 +619,7 @@ static void iommufd_call(struct owner *o)
 		u.ranges.num_iovas = rnd_below(4);
 		u.ranges.allowed_iovas = one_in(4) ? rnd() :
 			(unsigned long)(u.bytes + sizeof(u.ranges));
-		count(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &u));
+		count(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, arg_at(o, &u, sizeof(u))));
 		break;
 	case 9:
 		u.hwpt.size = pick_argsz(sizeof(u.hwpt));
@@ -575,7 +627,8 @@ static void iommufd_call(struct owner *o)
 		u.hwpt.dev_id = pick_id(o);
 		u.hwpt.pt_id = pick_id(o);
 		u.hwpt.data_type = one_in(8) ? rnd_below(4) : 0;
-		learn_id(o, ioctl(fd, IOMMU_HWPT_ALLOC, &u), u.hwpt.out_hwpt_id);
+		learn_id(o, ioctl(fd, IOMMU_HWPT_ALLOC, arg_at(o, &u, sizeof(u))),
+			 u.hwpt.out_hwpt_id);
 		break;
 	case 10:
 		u.hw.size = pick_argsz(sizeof(u.hw));
@@ -583,7 +636,7 @@ static void iommufd_call(struct owner *o)
 		u.hw.data_len = rnd_below(64);
 		u.hw.data_uptr = one_in(4) ? rnd() :
 			(unsigned long)(u.bytes + sizeof(u.hw));
-		count(ioctl(fd, IOMMU_GET_HW_INFO, &u));
+		count(ioctl(fd, IOMMU_GET_HW_INFO, arg_at(o, &u, sizeof(u))));
 		break;
 	default:
 		u.option.size = pick_argsz(sizeof(u.option));
@@ -591,7 +644,7 @@ static void iommufd_call(struct owner *o)
 		u.option.op = rnd_below(3);
 		u.option.object_id = pick_id(o);
 		u.option.val64 = rnd_below(3);
-		count(ioctl(fd, IOMMU_OPTION, &u));
+		count(ioctl(fd, IOMMU_OPTION, arg_at(o, &u, sizeof(u))));
 		break;
 	}
 }
@@ -617,7 +670,8 @@ static void cdev_call(struct owner *o)
 		u.bind.argsz = pick_argsz(sizeof(u.bind));
 		u.bind.flags = one_in(8) ? rnd() : 0;
 		u.bind.iommufd = one_in(4) ? any_fd(o) : o->iommufd[rnd_below(SLOTS)];
-		learn_id(o, ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &u), u.bind.out_devid);
+		learn_id(o, ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD,
+				  arg_at(o, &u, sizeof(u))), u.bind.out_devid);
 		if (o->id_learned)
 			reach(DEEP_CDEV_BIND);
 		break;
@@ -626,12 +680,14 @@ static void cdev_call(struct owner *o)
 		u.attach.argsz = pick_argsz(sizeof(u.attach));
 		u.attach.flags = one_in(8) ? rnd() : 0;
 		u.attach.pt_id = pick_id(o);
-		count(ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &u));
+		count(ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+			    arg_at(o, &u, sizeof(u))));
 		break;
 	default:
 		u.detach.argsz = pick_argsz(sizeof(u.detach));
 		u.detach.flags = one_in(8) ? rnd() : 0;
-		count(ioctl(fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &u));
+		count(ioctl(fd, VFIO_DEVICE_DETACH_IOMMUFD_PT,
+			    arg_at(o, &u, sizeof(u))));
 		break;
 	}
 }
@@ -652,7 +708,7 @@ static void info_call(struct owner *o)
 	switch (rnd_below(5)) {
 	case 0:
 		u.dev.argsz = pick_argsz(sizeof(u));
-		count(ioctl(fd, VFIO_DEVICE_GET_INFO, &u));
+		count(ioctl(fd, VFIO_DEVICE_GET_INFO, arg_at(o, &u, sizeof(u))));
 		break;
 	case 3:
 		/* Answered by VFIO's core for every device: no feature is ours. */
@@ -661,7 +717,7 @@ static void info_call(struct owner *o)
 			VFIO_DEVICE_FEATURE_PROBE | rnd_below(16);
 		if (one_in(8))
 			u.feature.flags = rnd();
-		count(ioctl(fd, VFIO_DEVICE_FEATURE, &u));
+		count(ioctl(fd, VFIO_DEVICE_FEATURE, arg_at(o, &u, sizeof(u))));
 		break;
 	case 4:
 		/* Any other number of VFIO's range, with anything in its argument. */
@@ -673,12 +729,13 @@ static void info_call(struct owner *o)
 	case 1:
 		u.region.argsz = pick_argsz(sizeof(u));
 		u.region.index = pick_index(NUM_REGIONS);
-		count(ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &u));
+		count(ioctl(fd, VFIO_DEVICE_GET_REGION_INFO,
+			    arg_at(o, &u, sizeof(u))));
 		break;
 	default:
 		u.irq.argsz = pick_argsz(sizeof(u));
 		u.irq.index = pick_index(NUM_IRQS);
-		count(ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, &u));
+		count(ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, arg_at(o, &u, sizeof(u))));
 		break;
 	}
 }
@@ -711,7 +768,8 @@ static void set_irqs_call(struct owner *o)
 	set->argsz = sizeof(*set) + (one_in(4) ? rnd_below(17) : 4);
 	if (one_in(16))
 		set->argsz = rnd();
-	count_deep(ioctl(fd_of(o, o->device), VFIO_DEVICE_SET_IRQS, set), DEEP_SET_IRQS);
+	count_deep(ioctl(fd_of(o, o->device), VFIO_DEVICE_SET_IRQS,
+			 arg_at(o, set, sizeof(raw))), DEEP_SET_IRQS);
 }
 
 static void transfer_call(struct owner *o)
@@ -732,6 +790,15 @@ static void transfer_call(struct owner *o)
 			count(pread(fd, o->map[i].addr, size, off));
 		else
 			count(pwrite(fd, o->map[i].addr, size, off));
+		return;
+	}
+	/* Into or from the end of a page: the copy faults partway. */
+	if (one_in(16)) {
+		size = size > PAGE ? PAGE : size;
+		if (one_in(2))
+			count(pread(fd, o->edge + PAGE - size / 2, size, off));
+		else
+			count(pwrite(fd, o->edge + PAGE - size / 2, size, off));
 		return;
 	}
 	/* A size past the buffer is only ever read, to be refused unread. */
@@ -788,6 +855,75 @@ static void touch_catch(bool on)
 	signal(SIGSEGV, on ? touch_fault : SIG_DFL);
 }
 
+/*
+ * A child inherits the owner's mappings of device memory, which fork()
+ * copies, and its fds: it loads and stores through every mapping and makes
+ * a few calls on the device while the owner goes on, then exits, so that a
+ * mapping is torn down by a process that never made it.
+ */
+static void child_run(struct owner *o)
+{
+	unsigned int i;
+
+	/* Not the owner's calls again, and not a child outliving its owner. */
+	rnd_state ^= 0x6a09e667f3bcc909ULL;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	touch_catch(true);
+	for (i = 0; i < NUM_MAPS; i++) {
+		if (!o->map[i].addr || o->map[i].len < 4)
+			continue;
+		if (sigsetjmp(touch_env, 1))
+			continue;
+		mmio_write32(o->map[i].addr, mmio_read32(o->map[i].addr + 4 *
+			     rnd_below(o->map[i].len / 4)));
+		reach(DEEP_FORK);
+	}
+	touch_catch(false);
+	for (i = 0; i < 8; i++)
+		transfer_call(o);
+	if (one_in(2))
+		device_side_call(o);
+	_exit(0);
+}
+
+static void reap(struct owner *o, pid_t *pid)
+{
+	int status;
+
+	if (*pid > 0 && (waitpid(*pid, &status, 0) != *pid ||
+			 !WIFEXITED(status) || WEXITSTATUS(status))) {
+		fprintf(stderr, "# a child of the owner ended with status %#x\n", status);
+		o->child_failed = true;
+	}
+	*pid = 0;
+}
+
+static void fork_call(struct owner *o)
+{
+	pid_t *slot = &o->child[rnd_below(2)];
+	unsigned int i = rnd_below(NUM_MAPS);
+	pid_t pid;
+	void *p;
+
+	/* A mapping of the registers to inherit, if the owner has none there. */
+	if (!o->map[i].addr) {
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd_of(o, o->device), REGION_OFFSET(0));
+		count_deep(p == MAP_FAILED ? -1 : 0, DEEP_MMAP);
+		if (p != MAP_FAILED) {
+			o->map[i].addr = p;
+			o->map[i].len = PAGE;
+		}
+	}
+	reap(o, slot);
+	pid = fork();
+	if (!pid)
+		child_run(o);
+	count(pid);
+	if (pid > 0)
+		*slot = pid;
+}
+
 static void map_call(struct owner *o)
 {
 	static const int prots[] = { PROT_READ, PROT_WRITE,
@@ -796,6 +932,10 @@ static void map_call(struct owner *o)
 	size_t len, off;
 	void *p;
 
+	if (one_in(32)) {
+		fork_call(o);
+		return;
+	}
 	switch (rnd_below(4)) {
 	case 0:
 		if (o->map[i].addr)
@@ -1056,6 +1196,12 @@ static void owner_run(__u64 seed, unsigned long calls)
 	struct owner o;
 	unsigned long i;
 
+	/*
+	 * Nothing but what the owner opens itself: a random fd must not reach
+	 * the parent's cursor on the kernel log, or a read through it would
+	 * hide the record the parent looks for.
+	 */
+	close_range(3, ~0U, 0);
 	memset(&o, 0, sizeof(o));
 	memset(o.container, -1, sizeof(o.container));
 	memset(o.group, -1, sizeof(o.group));
@@ -1065,7 +1211,8 @@ static void owner_run(__u64 seed, unsigned long calls)
 		o.efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	o.buf = dma_buffer(MAX_XFER);
 	o.dma = dma_buffer(DMA_PAGES * PAGE);
-	if (!o.buf || !o.dma)
+	o.edge = dma_buffer(2 * PAGE);
+	if (!o.buf || !o.dma || !o.edge || mprotect(o.edge + PAGE, PAGE, PROT_NONE))
 		_exit(2);
 
 	rnd_state = seed * 0x9e3779b97f4a7c15ULL | 1;
@@ -1079,7 +1226,10 @@ static void owner_run(__u64 seed, unsigned long calls)
 			close_one(kinds[rnd_below(4)]);
 		}
 	}
-	_exit(0);
+	/* The parent's checks must not race a child still holding the device. */
+	reap(&o, &o.child[0]);
+	reap(&o, &o.child[1]);
+	_exit(o.child_failed ? 3 : 0);
 }
 
 static int count_domains(void)
@@ -1251,13 +1401,51 @@ FIXTURE_TEARDOWN(fuzz)
 		munmap(tally, sizeof(*tally));
 }
 
+/*
+ * An epoch takes under a minute under TCG, even beside another VM: five
+ * minutes is a hang.
+ */
+#define EPOCH_DEADLINE_S	300
+
+/* Say where a hung owner sleeps in the kernel, then kill it. */
+static void owner_kill(pid_t pid)
+{
+	char path[64], stack[2048];
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	if (vp_read(path, stack, sizeof(stack)) > 0)
+		fprintf(stderr, "# owner %d hung in the kernel:\n%s\n", pid, stack);
+	kill(pid, SIGKILL);
+}
+
+/* Wait for @pid until @deadline (CLOCK_MONOTONIC seconds); kill it past that. */
+static bool owner_wait(pid_t pid, time_t deadline, int *status)
+{
+	struct timespec ts;
+
+	for (;;) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (ts.tv_sec >= deadline)
+			break;
+		usleep(50 * 1000);
+	}
+	owner_kill(pid);
+	/* Reaped if it could die; an owner stuck for good is left to the lane. */
+	usleep(500 * 1000);
+	waitpid(pid, status, WNOHANG);
+	return false;
+}
+
 /* Run one epoch: one owner, or two at once; false if one did not end well. */
 static bool run_epoch(__u64 seed, unsigned long calls, bool two)
 {
 	pid_t pid[2] = { -1, -1 };
+	struct timespec ts;
 	bool ok = true;
 	unsigned int i;
-	int status;
+	int status = 0;
 
 	for (i = 0; i < (two ? 2U : 1U); i++) {
 		pid[i] = fork();
@@ -1266,11 +1454,15 @@ static bool run_epoch(__u64 seed, unsigned long calls, bool two)
 		if (pid[i] < 0)
 			ok = false;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (i = 0; i < 2; i++) {
 		if (pid[i] <= 0)
 			continue;
-		if (waitpid(pid[i], &status, 0) != pid[i] ||
-		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (!owner_wait(pid[i], ts.tv_sec + EPOCH_DEADLINE_S, &status)) {
+			fprintf(stderr, "# owner %u of the epoch did not end in %d s\n",
+				i, EPOCH_DEADLINE_S);
+			ok = false;
+		} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			fprintf(stderr, "# owner %u of the epoch ended with status %#x\n",
 				i, status);
 			ok = false;
@@ -1284,12 +1476,16 @@ TEST_F_TIMEOUT(fuzz, owners_leave_nothing_behind, 7200)
 	unsigned long seed = env_ul("VP_SEED", 0x5eed);
 	unsigned long total = env_ul("VP_CALLS", 100000);
 	unsigned long done, epoch, calls;
-	char replay[128];
+	char replay[128], splat[256];
 	unsigned int i;
+	bool ended;
+	int kmsg;
 
 	snprintf(replay, sizeof(replay),
 		 "replay: VP_SEED=%#lx VP_CALLS=%lu (make fuzz SEED=%#lx N=%lu)",
 		 seed, total, seed, total);
+	kmsg = vp_kmsg_open();
+	ASSERT_LE(0, kmsg);
 
 	for (epoch = 0, done = 0; done < total; epoch++, done += calls) {
 		__u64 epoch_seed = seed + epoch * 0x9e3779b9ULL;
@@ -1302,8 +1498,15 @@ TEST_F_TIMEOUT(fuzz, owners_leave_nothing_behind, 7200)
 		       seed, total);
 		fflush(stdout);
 
-		ASSERT_TRUE(run_epoch(epoch_seed, two ? (calls + 1) / 2 : calls, two))
-			TH_LOG("%s", replay);
+		ended = run_epoch(epoch_seed, two ? (calls + 1) / 2 : calls, two);
+		/*
+		 * The epoch a splat comes from, not only that one came: the
+		 * owners' and, from the previous epoch's checks on, the parent's.
+		 */
+		ASSERT_FALSE(vp_kmsg_splat(kmsg, splat, sizeof(splat)))
+			TH_LOG("epoch %lu: the kernel said \"%s\"; %s", epoch, splat,
+			       replay);
+		ASSERT_TRUE(ended) TH_LOG("%s", replay);
 		ASSERT_EQ(target.domains, count_domains())
 			TH_LOG("a domain outlived its owner; %s", replay);
 		ASSERT_FALSE(vfio_irq_requested())
@@ -1314,6 +1517,9 @@ TEST_F_TIMEOUT(fuzz, owners_leave_nothing_behind, 7200)
 		ASSERT_EQ(0, next_owner_works())
 			TH_LOG("the next owner cannot use the devices; %s", replay);
 	}
+	EXPECT_FALSE(vp_kmsg_splat(kmsg, splat, sizeof(splat)))
+		TH_LOG("after the last epoch: the kernel said \"%s\"", splat);
+	close(kmsg);
 	printf("# fuzz: %lu calls, %lu refused, seed %#lx\n",
 	       tally->calls, tally->refused, seed);
 	for (i = 0; i < ARRAY_SIZE(deep_names); i++) {
