@@ -1661,6 +1661,69 @@ TEST_F_TIMEOUT(owners, unbind_waits_for_the_owner_in_another_process, 120)
 	EXPECT_EQ(c->baseline_domains, count_domains());
 }
 
+struct info_asker {
+	int container;
+	bool stop;
+	unsigned long asked;
+};
+
+/* VFIO_IOMMU_GET_INFO on the container, again and again, until told to stop. */
+static void *info_asker_thread(void *data)
+{
+	struct info_asker *a = data;
+	struct vfio_iommu_type1_info info;
+
+	while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
+		info.argsz = sizeof(info);
+		ioctl(a->container, VFIO_IOMMU_GET_INFO, &info);
+		a->asked++;
+	}
+	return NULL;
+}
+
+/*
+ * The last group leaving a container frees its IOMMU driver's data, while
+ * a thread of the owner asks the container for its IOMMU's info: the ioctl
+ * must find the data whole or gone, never freed under it (KASAN and the
+ * kernel's log are the judges). VFIO core let the two overlap until patch
+ * 0007 of the series.
+ */
+TEST_F_TIMEOUT(owners, container_ioctls_race_the_last_group_leaving, 120)
+{
+	struct contest *c = &self->c;
+	struct info_asker a = { .container = -1 };
+	unsigned long rounds = 0;
+	char splat[256];
+	pthread_t t;
+	int kmsg;
+	double t0;
+
+	kmsg = vp_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	c->vd.group = vfio_group_open(c->group);
+	ASSERT_LE(0, c->vd.group);
+	a.container = vfio_container_open();
+	ASSERT_LE(0, a.container);
+	ASSERT_EQ(0, pthread_create(&t, NULL, info_asker_thread, &a));
+	for (t0 = now(); now() - t0 < env_ul("VP_RACE_SECONDS", 10); rounds++) {
+		if (vfio_group_set_container(c->vd.group, a.container) ||
+		    vfio_set_iommu(a.container, VFIO_TYPE1v2_IOMMU))
+			break;
+		/* The group is the container's last: this frees its type1 data. */
+		if (ioctl(c->vd.group, VFIO_GROUP_UNSET_CONTAINER))
+			break;
+	}
+	__atomic_store_n(&a.stop, true, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	report("container races: %lu attach/detach, %lu GET_INFO", rounds, a.asked);
+	EXPECT_LT(10UL, rounds);
+	EXPECT_LT(0UL, a.asked);
+	EXPECT_FALSE(vp_kmsg_splat(kmsg, splat, sizeof(splat)))
+		TH_LOG("the kernel said \"%s\"", splat);
+	close(kmsg);
+	close(a.container);
+}
+
 /*
  * A thousand bind/unbind cycles
  * =============================
