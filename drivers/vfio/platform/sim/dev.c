@@ -113,6 +113,21 @@ static void vfio_psim_regs_power_on(struct vfio_psim_dev *sdev)
 	vfio_psim_regs_sync(sdev);
 }
 
+/* The device raises @lines: called with sdev->lock held. */
+static void vfio_psim_dev_raise(struct vfio_psim_dev *sdev, u32 lines)
+{
+	lockdep_assert_held(&sdev->lock);
+
+	lines &= sdev->irqs.num ? (u32)GENMASK(sdev->irqs.num - 1, 0) : 0;
+	if (!lines)
+		return;
+	/* Software the interrupt wakes up finds the registers up to date. */
+	if (sdev->regs)
+		writel(vfio_psim_irq_status(&sdev->irqs) | lines,
+		       sdev->regs + VFIO_PSIM_REG_IRQ_STATUS);
+	vfio_psim_irq_raise(&sdev->irqs, lines);
+}
+
 /* Act on the doorbells of the register file; returns whether one was rung. */
 static bool vfio_psim_regs_poll(struct vfio_psim_dev *sdev)
 {
@@ -141,13 +156,7 @@ static bool vfio_psim_regs_poll(struct vfio_psim_dev *sdev)
 		busy = true;
 	}
 	vfio_psim_regs_sync(sdev);
-	raise &= sdev->irqs.num ? (u32)GENMASK(sdev->irqs.num - 1, 0) : 0;
-	if (raise) {
-		/* Software the interrupt wakes up finds the registers up to date. */
-		writel(vfio_psim_irq_status(&sdev->irqs) | raise,
-		       regs + VFIO_PSIM_REG_IRQ_STATUS);
-		vfio_psim_irq_raise(&sdev->irqs, raise);
-	}
+	vfio_psim_dev_raise(sdev, raise);
 	return busy;
 }
 
@@ -358,6 +367,59 @@ static const struct file_operations vfio_psim_reset_fops = {
 	.write = vfio_psim_reset_write,
 };
 
+/*
+ * irq_raise and irq_ack do at once what the IRQ_RAISE and IRQ_ACK doorbells do
+ * at the next poll, a jiffy or more later: a benchmark of the interrupt path
+ * must not measure the poller. They take a mask of lines, as the doorbells do.
+ */
+static ssize_t vfio_psim_irq_write(struct file *file, const char __user *buf,
+				   size_t count, loff_t *ppos, bool raise)
+{
+	struct vfio_psim_dev *sdev = file->private_data;
+	u32 lines;
+	int ret;
+
+	ret = kstrtou32_from_user(buf, count, 0, &lines);
+	if (ret)
+		return ret;
+	mutex_lock(&sdev->lock);
+	if (raise) {
+		vfio_psim_dev_raise(sdev, lines);
+	} else {
+		vfio_psim_irq_ack(&sdev->irqs, lines);
+		if (sdev->regs)
+			vfio_psim_regs_sync(sdev);
+	}
+	mutex_unlock(&sdev->lock);
+	return count;
+}
+
+static ssize_t vfio_psim_irq_raise_write(struct file *file,
+					 const char __user *buf, size_t count,
+					 loff_t *ppos)
+{
+	return vfio_psim_irq_write(file, buf, count, ppos, true);
+}
+
+static ssize_t vfio_psim_irq_ack_write(struct file *file,
+				       const char __user *buf, size_t count,
+				       loff_t *ppos)
+{
+	return vfio_psim_irq_write(file, buf, count, ppos, false);
+}
+
+static const struct file_operations vfio_psim_irq_raise_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = vfio_psim_irq_raise_write,
+};
+
+static const struct file_operations vfio_psim_irq_ack_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = vfio_psim_irq_ack_write,
+};
+
 static void vfio_psim_dev_debugfs_init(struct vfio_psim_dev *sdev)
 {
 	struct dentry *dir;
@@ -366,6 +428,8 @@ static void vfio_psim_dev_debugfs_init(struct vfio_psim_dev *sdev)
 	debugfs_create_file("domain", 0444, dir, sdev, &vfio_psim_domain_fops);
 	debugfs_create_file("fault", 0444, dir, sdev, &vfio_psim_fault_fops);
 	debugfs_create_file("irqs", 0444, dir, sdev, &vfio_psim_irqs_fops);
+	debugfs_create_file("irq_raise", 0200, dir, sdev, &vfio_psim_irq_raise_fops);
+	debugfs_create_file("irq_ack", 0200, dir, sdev, &vfio_psim_irq_ack_fops);
 	debugfs_create_file("regions", 0444, dir, sdev, &vfio_psim_regions_fops);
 	debugfs_create_file("reset", 0200, dir, sdev, &vfio_psim_reset_fops);
 	debugfs_create_u64("resets", 0444, dir, &sdev->resets);

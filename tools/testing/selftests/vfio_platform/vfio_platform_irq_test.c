@@ -197,6 +197,53 @@ TEST_F(irq, edge_interrupt_signals_once_per_raise)
 	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], 0));
 }
 
+TEST_F(irq, debugfs_raise_asserts_the_line_before_it_returns)
+{
+	struct irq_ctx *c = &self->ctx;
+
+	ASSERT_EQ(0, sim_irq_now(c->vd.sim.name, "irq_raise", 1U << LEVEL));
+	/* No poll in between: the status register already shows it. */
+	EXPECT_EQ(1U << LEVEL, sim_reg_read(&c->vd.regs, VFIO_PSIM_REG_IRQ_STATUS));
+	EXPECT_EQ(1, efd_wait(c->efd[LEVEL], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, efd_wait(c->efd[EDGE], 0));
+}
+
+TEST_F(irq, debugfs_ack_deasserts_the_line_before_it_returns)
+{
+	struct irq_ctx *c = &self->ctx;
+
+	ASSERT_EQ(0, sim_irq_now(c->vd.sim.name, "irq_raise", 1U << LEVEL));
+	ASSERT_EQ(1, efd_wait(c->efd[LEVEL], SIM_TIMEOUT_MS));
+	ASSERT_EQ(0, sim_irq_now(c->vd.sim.name, "irq_ack", 1U << LEVEL));
+	EXPECT_EQ(0U, sim_reg_read(&c->vd.regs, VFIO_PSIM_REG_IRQ_STATUS));
+	ASSERT_EQ(0, unmask(c->fd, LEVEL));
+	EXPECT_EQ(0, efd_wait(c->efd[LEVEL], QUIET_MS));
+}
+
+TEST_F(irq, debugfs_raise_fires_an_edge_once_and_ignores_missing_lines)
+{
+	struct irq_ctx *c = &self->ctx;
+
+	ASSERT_EQ(0, sim_irq_now(c->vd.sim.name, "irq_raise", 1U << EDGE | 1U << 31));
+	EXPECT_EQ(1, efd_wait(c->efd[EDGE], SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, efd_wait(c->efd[EDGE], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(c->efd[LEVEL], 0));
+}
+
+TEST_F(irq, debugfs_raise_and_ack_refuse_what_is_not_a_mask)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/devices/%s/irq_raise", SIM_DEBUGFS,
+		 self->ctx.vd.sim.name);
+	EXPECT_EQ(-EINVAL, vp_write(path, "level"));
+	EXPECT_EQ(-ERANGE, vp_write(path, "0x100000000"));
+	snprintf(path, sizeof(path), "%s/devices/%s/irq_ack", SIM_DEBUGFS,
+		 self->ctx.vd.sim.name);
+	EXPECT_EQ(-EINVAL, vp_write(path, "-"));
+	EXPECT_EQ(0, efd_wait(self->ctx.efd[LEVEL], QUIET_MS));
+}
+
 TEST_F(irq, edge_interrupt_is_not_automasked)
 {
 	ASSERT_EQ(0, raise_line(&self->ctx.vd, EDGE));

@@ -388,6 +388,14 @@ int sim_counter(const char *dev, const char *name, unsigned long long *val)
 	return vp_read_ull(path, val);
 }
 
+int sim_irq_now(const char *dev, const char *file, __u32 lines)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/devices/%s/%s", SIM_DEBUGFS, dev, file);
+	return vp_write(path, "%#x", lines);
+}
+
 static int sim_dev_file(const char *dev, const char *file, char *buf, size_t size)
 {
 	char path[256];

@@ -110,6 +110,11 @@ int sim_region(const char *dev, unsigned int index, unsigned long long *start,
 int sim_irq_type(const char *dev, unsigned int line, unsigned int *type);
 /* A counter of the device's debugfs directory, e.g. "controller_resets". */
 int sim_counter(const char *dev, const char *name, unsigned long long *val);
+/*
+ * Raise or ack @lines at once through debugfs file @file, "irq_raise" or
+ * "irq_ack", rather than at the device's next poll.
+ */
+int sim_irq_now(const char *dev, const char *file, __u32 lines);
 int sim_history_count(const char *event);
 int sim_history_count_prefix(const char *prefix);
 int sim_history_clear(void);
