@@ -24,6 +24,18 @@ fragments=(
 	"$VP_SCRIPTS/configs/$VP_ARCH.config"
 	"$VP_TOP/tools/testing/selftests/vfio_platform/config"
 )
+# The performance kernel is the test kernel without the checkers; the KUnit
+# suites and fault injection go with them, as they need KUNIT and DEBUG_KERNEL.
+if [ "$VP_FLAVOUR" = perf ]; then
+	mkdir -p "$VP_OBJ"
+	grep -Ev '_KUNIT_TEST=|FAULT_INJECTION|FAILSLAB|FAIL_PAGE_ALLOC' "${fragments[3]}" \
+		>"$VP_OBJ/.vp-selftests.config"
+	fragments=(
+		"${fragments[0]}"
+		"${fragments[2]}"
+		"$VP_OBJ/.vp-selftests.config"
+	)
+fi
 
 # Every CONFIG_ line a fragment sets must be in the final .config as asked.
 verify_config()
@@ -59,7 +71,7 @@ configure()
 	if [ -f "$VP_OBJ/.config" ] && [ "$(cat "$VP_OBJ/.vp-config" 2>/dev/null)" = "$stamp" ]; then
 		return
 	fi
-	vp_log "configuring $VP_ARCH test kernel (allnoconfig + ${#fragments[@]} fragments)"
+	vp_log "configuring $VP_ARCH $VP_FLAVOUR kernel (allnoconfig + ${#fragments[@]} fragments)"
 	mkdir -p "$VP_OBJ"
 	vp_kmake allnoconfig >/dev/null
 	(cd "$VP_OBJ" && KCONFIG_CONFIG=.config \
@@ -75,7 +87,7 @@ if [ $# -gt 0 ]; then
 	exit
 fi
 
-vp_log "building $VP_ARCH kernel and modules in ${VP_OBJ#"$VP_TOP"/}"
+vp_log "building $VP_ARCH $VP_FLAVOUR kernel and modules in ${VP_OBJ#"$VP_TOP"/}"
 vp_kmake "${VP_IMAGE##*/}" modules
 vp_kmake headers
 rm -rf "$VP_OBJ/modroot"

@@ -50,6 +50,11 @@ vp_die()
 	exit 1
 }
 
+# The kernel flavour: "test" (the debug checkers of configs/debug.config, in
+# build/<arch>) or "perf" (the same kernel without them, as users run it, in
+# build/<arch>-perf), which only the benchmark boots.
+VP_FLAVOUR=${VP_FLAVOUR:-test}
+
 # vp_arch_setup ARCH: set VP_ARCH, VP_KARCH, VP_OBJ, VP_CROSS and VP_IMAGE for an architecture.
 vp_arch_setup()
 {
@@ -71,7 +76,11 @@ vp_arch_setup()
 		vp_die "unsupported ARCH '$1' (x86_64 or arm64)"
 		;;
 	esac
-	VP_OBJ=$VP_BUILD/$VP_ARCH
+	case $VP_FLAVOUR in
+	test)	VP_OBJ=$VP_BUILD/$VP_ARCH ;;
+	perf)	VP_OBJ=$VP_BUILD/$VP_ARCH-perf ;;
+	*)	vp_die "unknown kernel flavour VP_FLAVOUR=$VP_FLAVOUR (test or perf)" ;;
+	esac
 }
 
 # vp_qemu_backport: check that deps.sh unpacked the backported QEMU, set VP_QEMU_AARCH64
