@@ -7,8 +7,9 @@
 #   run-selftests.sh DIR [PROGRAM [HARNESS ARGS...]]
 #   run-selftests.sh DIR --only PROGRAM[,PROGRAM...]
 #
-# Without PROGRAM every executable in DIR runs; with it, only that one, with the given
-# harness arguments (e.g. -r fixture.test); with --only, the programs listed. After
+# Without PROGRAM every *_test executable in DIR runs (not the benchmark); with it,
+# only that one, with the given harness arguments (e.g. -r fixture.test); with --only,
+# the programs listed. After
 # each program a line "# vp-exit: PROGRAM STATUS" lets the host tell a crash from a
 # clean run.
 
@@ -59,7 +60,7 @@ if [ "${1:-}" = --only ]; then
 elif [ $# -gt 0 ]; then
 	run_one "$@"
 else
-	for p in "$dir"/*; do
+	for p in "$dir"/*_test; do
 		[ -f "$p" ] && [ -x "$p" ] && run_one "${p##*/}"
 	done
 fi

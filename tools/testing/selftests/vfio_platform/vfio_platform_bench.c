@@ -1,0 +1,1056 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_platform_bench: our vfio-platform against upstream 6.12's, side by side.
+ *
+ * Two simulated devices are bound to one driver, then to the other, and so on
+ * for every round (A/B/A/B), so that both see the same machine at nearly the
+ * same time. Each figure is what a user of the driver does, timed over a
+ * number of calls: read() and write() of a region, the same through mmap(),
+ * an interrupt round trip, opening and closing the device; DMA map and unmap
+ * are the IOMMU drivers' figures and are measured once per round. The table
+ * gives the median of the rounds for each driver, their spread and the ratio
+ * ours/upstream; a goal line per goal of the project says whether the ratio
+ * met it. The machine is emulated and shared: only ratios from one run mean
+ * anything, and the output says so.
+ *
+ * Upstream's modules (tools/testing/vfio-platform/upstream-modules.sh) must be
+ * loaded, renamed, beside ours, with reset_required=0.
+ *
+ *   vfio_platform_bench [--quick] [--rounds N]
+ *
+ * --quick: one round with a short time per figure and no 256 MiB DMA mapping,
+ * to prove that every figure can be measured. The exit status is non-zero when one could not be.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#include "../kselftest.h"
+#include "vfio_platform_util.h"
+
+#define MAX_ROUNDS	15
+#define MAX_FIGURES	96
+
+/* The series of a figure: the two drivers, or the three IOMMU interfaces. */
+enum series { OURS, UPSTREAM, TYPE1, EXEC, IOMMUFD, NR_SERIES };
+
+static const char *const series_name[NR_SERIES] = {
+	[OURS] = "ours", [UPSTREAM] = "upstream", [TYPE1] = "type1v2",
+	[EXEC] = "exec", [IOMMUFD] = "iommufd",
+};
+
+static const char *const driver_name[] = {
+	[OURS] = VFIO_PLATFORM_DRIVER,
+	[UPSTREAM] = "vfio-platform-upstream",
+};
+
+/* A figure is better when lower (a time) or higher (a rate). */
+enum unit { NS, MBPS, PER_S };
+
+static const char *const unit_name[] = { "ns", "MB/s", "/s" };
+
+struct figure {
+	char name[48];
+	char what[80];
+	enum unit unit;
+	enum series a, b;	/* the table shows median(a) / median(b) */
+	double v[NR_SERIES][MAX_ROUNDS];
+	unsigned int n[NR_SERIES];
+};
+
+static struct figure figures[MAX_FIGURES];
+static unsigned int num_figures;
+static unsigned int rounds = 5;
+static unsigned int round_now;
+static double budget_ns = 200e6;	/* per figure, per round */
+static unsigned int min_calls = 5;
+
+/* Transfer sizes of the read()/write() and mmap() figures. */
+static const unsigned int sizes[] = { 4, 8, 64, 4096, 65536 };
+#define NUM_SIZES	ARRAY_SIZE(sizes)
+#define REGION_SIZE	65536U
+
+/* Lines firing at once for the interrupt rate. */
+static const unsigned int rate_lines[] = { 1, 8, 32 };
+
+/* DMA map + unmap sizes; --quick leaves out the last, which takes seconds. */
+static const unsigned long long dma_sizes[] = { 4096, 2ULL << 20, 256ULL << 20 };
+static unsigned int num_dma_sizes = 3;
+static bool quick;
+#define DMA_IOVA	0x100000000ULL
+
+/* The figure called @fmt..., declared on first use. */
+static __printf(5, 6) struct figure *figure(enum unit unit, enum series a, enum series b,
+			     const char *what, const char *fmt, ...)
+{
+	struct figure *f;
+	char name[48];
+	va_list ap;
+	unsigned int i;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < num_figures; i++)
+		if (!strcmp(figures[i].name, name))
+			return &figures[i];
+	if (num_figures == MAX_FIGURES) {
+		fprintf(stderr, "# too many figures at %s\n", name);
+		exit(1);
+	}
+	f = &figures[num_figures++];
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	snprintf(f->what, sizeof(f->what), "%s", what);
+	f->unit = unit;
+	f->a = a;
+	f->b = b;
+	return f;
+}
+
+static void record(struct figure *f, enum series s, double v)
+{
+	if (f->n[s] < MAX_ROUNDS)
+		f->v[s][f->n[s]++] = v;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/*
+ * A timed loop: for (loop_start(&l); loop_more(&l);) { one call }, then
+ * loop_ns(&l) is the time per call. It runs at least min_calls calls and
+ * until the figure's budget is spent.
+ */
+struct loop {
+	double start, end;
+	unsigned long calls;
+};
+
+static void loop_start(struct loop *l)
+{
+	l->calls = 0;
+	l->start = now_ns();
+	l->end = l->start;
+}
+
+static bool loop_more(struct loop *l)
+{
+	if (l->calls) {
+		l->end = now_ns();
+		if (l->calls >= min_calls && l->end - l->start >= budget_ns)
+			return false;
+	}
+	l->calls++;
+	return true;
+}
+
+static double loop_ns(const struct loop *l)
+{
+	return (l->end - l->start) / l->calls;
+}
+
+/* What a driver has open on a device through the group interface. */
+struct opened {
+	struct sim_dev sim;
+	int group;
+	int container;
+	int device;
+	int efd[VFIO_PSIM_MAX_IRQS];
+	int raise;		/* the simulator's irq_raise and irq_ack files */
+	int ack;
+	unsigned int num_regions;
+	unsigned int num_irqs;
+};
+
+static int sim_irq_file(const char *dev, const char *file)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/devices/%s/%s", SIM_DEBUGFS, dev, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	return fd < 0 ? vp_fail(errno, "open", path) : fd;
+}
+
+/* Raise or ack @lines through an open irq_raise or irq_ack file. */
+static int sim_lines(int fd, __u32 lines)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%#x", lines);
+
+	if (pwrite(fd, buf, len, 0) != len)
+		return vp_fail(errno, "write", "irq_raise/irq_ack");
+	return 0;
+}
+
+/* Every region read once: upstream maps a region on its first access only. */
+static int touch_regions(int device, unsigned int num_regions)
+{
+	__u32 v;
+	unsigned int i;
+
+	for (i = 0; i < num_regions; i++)
+		if (pread(device, &v, sizeof(v), REGION_OFFSET(i)) != sizeof(v))
+			return vp_fail(errno, "pread", "a region");
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void dev_close(struct opened *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < VFIO_PSIM_MAX_IRQS; i++)
+		close_fd(&o->efd[i]);
+	close_fd(&o->device);
+	close_fd(&o->container);
+	close_fd(&o->group);
+}
+
+/* The device's group, in a container of IOMMU model @type unless it is 0. */
+static int dev_open_group(struct opened *o, unsigned long type)
+{
+	int group;
+
+	group = vp_iommu_group(o->sim.name);
+	if (group < 0)
+		return group;
+	o->group = vfio_group_open(group);
+	if (o->group < 0)
+		return o->group;
+	if (!type)
+		return 0;
+	o->container = vfio_container_attach(o->group, type);
+	return o->container < 0 ? o->container : 0;
+}
+
+/* Every line's trigger to an eventfd of its own. */
+static int dev_irqs(struct opened *o)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < o->num_irqs; i++) {
+		o->efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (o->efd[i] < 0)
+			return vp_fail(errno, "eventfd", NULL);
+		ret = vfio_irq_eventfd(o->device, i, VFIO_IRQ_SET_ACTION_TRIGGER,
+				       o->efd[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int wait_line(struct opened *o, unsigned int line)
+{
+	int ret = efd_wait(o->efd[line], SIM_TIMEOUT_MS);
+
+	if (ret > 0)
+		return 0;
+	fprintf(stderr, "# line %u of %s did not fire\n", line, o->sim.name);
+	return ret ?: -ETIMEDOUT;
+}
+
+static const char *rw_what(bool write, bool regs)
+{
+	if (write)
+		return regs ? "write(), register region" : "write(), memory region";
+	return regs ? "read(), register region" : "read(), memory region";
+}
+
+/* read() or write() of every size, through the driver. */
+static int bench_rw(struct opened *o, enum series drv, unsigned int region,
+		    bool write)
+{
+	static __u8 buf[REGION_SIZE] __aligned(64);
+	__u64 off = REGION_OFFSET(region);
+	struct loop l;
+	unsigned int i;
+	ssize_t n;
+
+	for (i = 0; i < NUM_SIZES; i++) {
+		for (loop_start(&l); loop_more(&l);) {
+			n = write ? pwrite(o->device, buf, sizes[i], off) :
+				    pread(o->device, buf, sizes[i], off);
+			if (n != (ssize_t)sizes[i])
+				return vp_fail(errno, write ? "pwrite" : "pread",
+					       o->sim.name);
+		}
+		record(figure(MBPS, OURS, UPSTREAM, rw_what(write, !region),
+			      "%s.%s.%u", write ? "write" : "read",
+			      region ? "mem" : "regs", sizes[i]),
+		       drv, sizes[i] * 1e3 / loop_ns(&l));
+	}
+	return 0;
+}
+
+/* The same transfers through a mapping of the region: the physical limit. */
+static int bench_mmap(struct opened *o, enum series drv, unsigned int region,
+		      bool write)
+{
+	static __u64 buf[REGION_SIZE / 8];
+	__u64 *map64;
+	struct loop l;
+	unsigned int i, w;
+	void *map;
+
+	map = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   o->device, REGION_OFFSET(region));
+	if (map == MAP_FAILED)
+		return vp_fail(errno, "mmap", o->sim.name);
+	map64 = map;
+
+	for (i = 0; i < NUM_SIZES; i++) {
+		for (loop_start(&l); loop_more(&l);) {
+			if (sizes[i] < 8) {
+				if (write)
+					mmio_write32(map, (__u32)buf[0]);
+				else
+					buf[0] = mmio_read32(map);
+				continue;
+			}
+			for (w = 0; w < sizes[i] / 8; w++) {
+				if (write)
+					WRITE_ONCE(map64[w], buf[w]);
+				else
+					buf[w] = READ_ONCE(map64[w]);
+			}
+		}
+		record(figure(MBPS, OURS, UPSTREAM,
+			      write ? "mmap() stores, memory region" :
+				      "mmap() loads, memory region",
+			      "mmap-%s.mem.%u", write ? "write" : "read", sizes[i]),
+		       drv, sizes[i] * 1e3 / loop_ns(&l));
+	}
+	munmap(map, REGION_SIZE);
+	return 0;
+}
+
+/* One 4-byte register through pread() and pwrite(): what a VMM traps. */
+static int bench_register(struct opened *o, enum series drv)
+{
+	__u64 off = REGION_OFFSET(0) + VFIO_PSIM_REG_SCRATCH0;
+	__u32 v = 0x5a5a5a5a;
+	struct loop l;
+
+	for (loop_start(&l); loop_more(&l);)
+		if (pread(o->device, &v, sizeof(v), off) != sizeof(v))
+			return vp_fail(errno, "pread", o->sim.name);
+	record(figure(NS, OURS, UPSTREAM, "pread() of one 4-byte register",
+		      "pread.reg4"), drv, loop_ns(&l));
+	for (loop_start(&l); loop_more(&l);)
+		if (pwrite(o->device, &v, sizeof(v), off) != sizeof(v))
+			return vp_fail(errno, "pwrite", o->sim.name);
+	record(figure(NS, OURS, UPSTREAM, "pwrite() of one 4-byte register",
+		      "pwrite.reg4"), drv, loop_ns(&l));
+	return 0;
+}
+
+#define LEVEL	0
+#define EDGE	1
+
+/*
+ * Interrupt round trips on the first device: line 0 is level, line 1 edge.
+ * The simulator raises and acks at once (debugfs), not at its next poll.
+ */
+static int bench_irq(struct opened *o, enum series drv)
+{
+	struct loop l;
+	int uefd, ret;
+
+	/* Raise, signalled, ack in the device, unmask by ioctl. */
+	for (loop_start(&l); loop_more(&l);) {
+		ret = sim_lines(o->raise, 1U << LEVEL);
+		ret = ret ?: wait_line(o, LEVEL);
+		ret = ret ?: sim_lines(o->ack, 1U << LEVEL);
+		ret = ret ?: vfio_irq_none(o->device, LEVEL,
+					   VFIO_IRQ_SET_ACTION_UNMASK, 1);
+		if (ret)
+			return ret;
+	}
+	record(figure(NS, OURS, UPSTREAM, "level: raise, eventfd, ack, unmask ioctl",
+		      "irq.level.ioctl"), drv, loop_ns(&l));
+
+	/* The same, unmasked through an unmask eventfd (irqfd-style). */
+	uefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (uefd < 0)
+		return vp_fail(errno, "eventfd", NULL);
+	ret = vfio_irq_eventfd(o->device, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, uefd);
+	for (loop_start(&l); !ret && loop_more(&l);) {
+		__u64 one = 1;
+
+		ret = sim_lines(o->raise, 1U << LEVEL);
+		ret = ret ?: wait_line(o, LEVEL);
+		ret = ret ?: sim_lines(o->ack, 1U << LEVEL);
+		if (!ret && write(uefd, &one, sizeof(one)) != sizeof(one))
+			ret = vp_fail(errno, "write", "unmask eventfd");
+	}
+	if (!ret)
+		ret = vfio_irq_eventfd(o->device, LEVEL, VFIO_IRQ_SET_ACTION_UNMASK, -1);
+	close(uefd);
+	if (ret)
+		return ret;
+	record(figure(NS, OURS, UPSTREAM, "level: raise, eventfd, ack, unmask eventfd",
+		      "irq.level.efd"), drv, loop_ns(&l));
+
+	for (loop_start(&l); loop_more(&l);) {
+		ret = sim_lines(o->raise, 1U << EDGE);
+		ret = ret ?: wait_line(o, EDGE);
+		if (ret)
+			return ret;
+	}
+	record(figure(NS, OURS, UPSTREAM, "edge: raise, eventfd", "irq.edge"),
+	       drv, loop_ns(&l));
+
+	/* SET_IRQS DATA_NONE on the trigger: the driver signals it itself. */
+	for (loop_start(&l); loop_more(&l);) {
+		ret = vfio_irq_none(o->device, EDGE, VFIO_IRQ_SET_ACTION_TRIGGER, 1);
+		ret = ret ?: wait_line(o, EDGE);
+		if (ret)
+			return ret;
+	}
+	record(figure(NS, OURS, UPSTREAM, "loopback: SET_IRQS DATA_NONE, eventfd",
+		      "irq.loopback"), drv, loop_ns(&l));
+	return 0;
+}
+
+/* Interrupts delivered per second with 1, 8 and 32 edge lines firing at once. */
+static int bench_irq_rate(struct opened *o, enum series drv)
+{
+	unsigned int i, line, n;
+	struct loop l;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(rate_lines); i++) {
+		n = rate_lines[i];
+		for (loop_start(&l); loop_more(&l);) {
+			ret = sim_lines(o->raise, n == 32 ? ~0U : (1U << n) - 1);
+			for (line = 0; !ret && line < n; line++)
+				ret = wait_line(o, line);
+			if (ret)
+				return ret;
+		}
+		record(figure(PER_S, OURS, UPSTREAM, "interrupts delivered, edge lines",
+			      "irq.rate.%u", n), drv, n * 1e9 / loop_ns(&l));
+	}
+	return 0;
+}
+
+/* VFIO_GROUP_GET_DEVICE_FD, a read of every region, close. */
+static int bench_open_group(struct opened *o, enum series drv, const char *name)
+{
+	struct loop l;
+	int fd, ret;
+
+	for (loop_start(&l); loop_more(&l);) {
+		fd = vfio_device_get(o->group, o->sim.name);
+		if (fd < 0)
+			return fd;
+		ret = touch_regions(fd, o->num_regions);
+		close(fd);
+		if (ret)
+			return ret;
+	}
+	record(figure(NS, OURS, UPSTREAM, "open + read each region + close, group",
+		      "%s", name), drv, loop_ns(&l));
+	return 0;
+}
+
+/* The device cdev: open, bind, attach an IOAS, read each region, close. */
+static int bench_open_cdev(struct opened *o, enum series drv, int iommufd,
+			   __u32 ioas)
+{
+	struct loop l;
+	int fd, ret;
+
+	for (loop_start(&l); loop_more(&l);) {
+		fd = vfio_cdev_open(o->sim.name);
+		if (fd < 0)
+			return fd;
+		ret = vfio_cdev_bind(fd, iommufd);
+		ret = ret ?: vfio_cdev_attach(fd, ioas);
+		ret = ret ?: touch_regions(fd, o->num_regions);
+		close(fd);
+		if (ret)
+			return ret;
+	}
+	record(figure(NS, OURS, UPSTREAM, "open + bind + attach + read + close, cdev",
+		      "open.cdev"), drv, loop_ns(&l));
+	return 0;
+}
+
+static const char *size_name(unsigned long long size)
+{
+	static char buf[16];
+
+	if (size >= 1ULL << 20)
+		snprintf(buf, sizeof(buf), "%lluM", size >> 20);
+	else
+		snprintf(buf, sizeof(buf), "%lluK", size >> 10);
+	return buf;
+}
+
+static void *dma_buf;
+
+/* VFIO_IOMMU_MAP_DMA + UNMAP_DMA of each size through a type1 container. */
+static int bench_dma_container(struct opened *o, enum series s)
+{
+	unsigned long type = s == EXEC ? VFIO_TYPE1v2_EXEC_IOMMU : VFIO_TYPE1v2_IOMMU;
+	__u32 flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	struct loop l;
+	unsigned int i;
+	int container, ret = 0;
+
+	container = vfio_container_attach(o->group, type);
+	if (container < 0)
+		return container;
+	for (i = 0; !ret && i < num_dma_sizes; i++) {
+		for (loop_start(&l); !ret && loop_more(&l);) {
+			ret = vfio_dma_map(container, dma_buf, DMA_IOVA, dma_sizes[i], flags);
+			ret = ret ?: vfio_dma_unmap(container, DMA_IOVA, dma_sizes[i]);
+		}
+		if (!ret)
+			record(figure(NS, EXEC, TYPE1, "DMA map + unmap, container",
+				      "dma.%s", size_name(dma_sizes[i])),
+			       s, loop_ns(&l));
+	}
+	if (ioctl(o->group, VFIO_GROUP_UNSET_CONTAINER) && !ret)
+		ret = vp_fail(errno, "VFIO_GROUP_UNSET_CONTAINER", NULL);
+	close(container);
+	return ret;
+}
+
+/* IOMMU_IOAS_MAP + UNMAP with a device attached, so that pages are pinned. */
+static int bench_dma_iommufd(int iommufd, __u32 ioas)
+{
+	struct iommu_ioas_unmap unmap = { .size = sizeof(unmap), .ioas_id = ioas };
+	struct loop l;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < num_dma_sizes; i++) {
+		for (loop_start(&l); !ret && loop_more(&l);) {
+			ret = iommufd_ioas_map(iommufd, ioas, dma_buf, DMA_IOVA,
+					       dma_sizes[i]);
+			unmap.iova = DMA_IOVA;
+			unmap.length = dma_sizes[i];
+			if (!ret && ioctl(iommufd, IOMMU_IOAS_UNMAP, &unmap))
+				ret = vp_fail(errno, "IOMMU_IOAS_UNMAP", NULL);
+		}
+		if (!ret)
+			record(figure(NS, IOMMUFD, TYPE1, "DMA map + unmap, iommufd IOAS",
+				      "dma-iommufd.%s", size_name(dma_sizes[i])),
+			       IOMMUFD, loop_ns(&l));
+	}
+	return ret;
+}
+
+/* The iommufd figures have type1v2 as the base of their ratio. */
+static void dma_iommufd_base(void)
+{
+	unsigned int i, j;
+	struct figure *t, *f;
+
+	for (i = 0; i < num_dma_sizes; i++) {
+		t = figure(NS, EXEC, TYPE1, "DMA map + unmap, container", "dma.%s",
+			   size_name(dma_sizes[i]));
+		f = figure(NS, IOMMUFD, TYPE1, "DMA map + unmap, iommufd IOAS",
+			   "dma-iommufd.%s", size_name(dma_sizes[i]));
+		for (j = f->n[TYPE1]; j < t->n[TYPE1]; j++)
+			record(f, TYPE1, t->v[TYPE1][j]);
+	}
+}
+
+static struct opened dev_a, dev_b;
+
+/* Everything measured under one driver through the group interface. */
+static int round_group(enum series drv)
+{
+	int ret;
+
+	ret = dev_open_group(&dev_a, VFIO_TYPE1v2_IOMMU);
+	ret = ret ?: dev_open_group(&dev_b, VFIO_TYPE1v2_IOMMU);
+	/* Closed and reopened by the figure itself. */
+	ret = ret ?: bench_open_group(&dev_a, drv, "open.group");
+	ret = ret ?: bench_open_group(&dev_b, drv, "open.group.8x32");
+	if (ret)
+		return ret;
+
+	dev_a.device = vfio_device_get(dev_a.group, dev_a.sim.name);
+	dev_b.device = vfio_device_get(dev_b.group, dev_b.sim.name);
+	if (dev_a.device < 0 || dev_b.device < 0)
+		return -EIO;
+	ret = touch_regions(dev_a.device, dev_a.num_regions);
+	ret = ret ?: touch_regions(dev_b.device, dev_b.num_regions);
+	ret = ret ?: bench_register(&dev_a, drv);
+	ret = ret ?: bench_rw(&dev_a, drv, 0, false);
+	ret = ret ?: bench_rw(&dev_a, drv, 0, true);
+	ret = ret ?: bench_rw(&dev_a, drv, 1, false);
+	ret = ret ?: bench_rw(&dev_a, drv, 1, true);
+	ret = ret ?: bench_mmap(&dev_a, drv, 1, false);
+	ret = ret ?: bench_mmap(&dev_a, drv, 1, true);
+	ret = ret ?: dev_irqs(&dev_a);
+	ret = ret ?: dev_irqs(&dev_b);
+	ret = ret ?: bench_irq(&dev_a, drv);
+	ret = ret ?: bench_irq_rate(&dev_b, drv);
+	dev_close(&dev_a);
+	dev_close(&dev_b);
+
+	/* The IOMMU drivers' figures, once a round. */
+	if (!ret && drv == OURS) {
+		ret = dev_open_group(&dev_a, 0);
+		ret = ret ?: bench_dma_container(&dev_a, TYPE1);
+		ret = ret ?: bench_dma_container(&dev_a, EXEC);
+		dev_close(&dev_a);
+	}
+	return ret;
+}
+
+/* And through the device cdev with iommufd. */
+static int round_cdev(enum series drv)
+{
+	__u32 ioas;
+	int iommufd, fd, ret;
+
+	iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (iommufd < 0)
+		return vp_fail(errno, "open", "/dev/iommu");
+	ret = iommufd_ioas_alloc(iommufd, &ioas);
+	ret = ret ?: bench_open_cdev(&dev_a, drv, iommufd, ioas);
+	if (!ret && drv == OURS) {
+		fd = vfio_cdev_open(dev_a.sim.name);
+		ret = fd < 0 ? fd : 0;
+		ret = ret ?: vfio_cdev_bind(fd, iommufd);
+		ret = ret ?: vfio_cdev_attach(fd, ioas);
+		ret = ret ?: bench_dma_iommufd(iommufd, ioas);
+		if (fd >= 0)
+			close(fd);
+	}
+	close(iommufd);
+	return ret;
+}
+
+static int bind_all(enum series drv)
+{
+	int ret = vp_bind(dev_a.sim.name, driver_name[drv]);
+
+	return ret ?: vp_bind(dev_b.sim.name, driver_name[drv]);
+}
+
+static int make_devices(void)
+{
+	struct sim_config cfg;
+	unsigned int i;
+	int ret;
+
+	/* A: a register region and a memory region, a level and an edge line. */
+	sim_config_init(&cfg);
+	cfg.num_regions = 2;
+	cfg.regions[0].size = REGION_SIZE;
+	cfg.regions[1].size = REGION_SIZE;
+	cfg.num_irqs = 2;
+	cfg.level[LEVEL] = true;
+	ret = sim_create(&dev_a.sim, &cfg);
+	if (ret)
+		return ret;
+	dev_a.num_regions = cfg.num_regions;
+	dev_a.num_irqs = cfg.num_irqs;
+
+	/* B: the most the simulator makes, 8 regions and 32 edge lines. */
+	sim_config_init(&cfg);
+	cfg.num_regions = VFIO_PSIM_MAX_REGIONS;
+	for (i = 0; i < cfg.num_regions; i++)
+		cfg.regions[i].size = PAGE;
+	cfg.num_irqs = VFIO_PSIM_MAX_IRQS;
+	ret = sim_create(&dev_b.sim, &cfg);
+	if (ret)
+		return ret;
+	dev_b.num_regions = cfg.num_regions;
+	dev_b.num_irqs = cfg.num_irqs;
+
+	dev_a.raise = sim_irq_file(dev_a.sim.name, "irq_raise");
+	dev_a.ack = sim_irq_file(dev_a.sim.name, "irq_ack");
+	dev_b.raise = sim_irq_file(dev_b.sim.name, "irq_raise");
+	dev_b.ack = sim_irq_file(dev_b.sim.name, "irq_ack");
+	if (dev_a.raise < 0 || dev_a.ack < 0 || dev_b.raise < 0 || dev_b.ack < 0)
+		return -EIO;
+	return 0;
+}
+
+static void opened_init(struct opened *o)
+{
+	unsigned int i;
+
+	memset(o, 0, sizeof(*o));
+	o->group = -1;
+	o->container = -1;
+	o->device = -1;
+	o->raise = -1;
+	o->ack = -1;
+	for (i = 0; i < VFIO_PSIM_MAX_IRQS; i++)
+		o->efd[i] = -1;
+}
+
+static void destroy_devices(void)
+{
+	struct opened *o[] = { &dev_a, &dev_b };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		dev_close(o[i]);
+		close_fd(&o[i]->raise);
+		close_fd(&o[i]->ack);
+		if (o[i]->sim.dir[0])
+			sim_destroy(&o[i]->sim);
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of a series, and its spread: (max - min) / median, in percent. */
+static double median(const struct figure *f, enum series s, double *spread)
+{
+	double v[MAX_ROUNDS], m;
+	unsigned int n = f->n[s];
+
+	memcpy(v, f->v[s], n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	*spread = m ? 100 * (v[n - 1] - v[0]) / m : 0;
+	return m;
+}
+
+static struct figure *find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < num_figures; i++)
+		if (!strcmp(figures[i].name, name))
+			return &figures[i];
+	return NULL;
+}
+
+/* median(a) / median(b) of figure @name; 0 when it was not measured. */
+static double ratio_of(const char *name, enum series a, enum series b)
+{
+	struct figure *f = find(name);
+	double sa, sb, mb;
+
+	if (!f || !f->n[a] || !f->n[b])
+		return 0;
+	mb = median(f, b, &sb);
+	return mb ? median(f, a, &sa) / mb : 0;
+}
+
+static void print_table(void)
+{
+	static const enum series by[] = { OURS, EXEC, IOMMUFD };
+	double ma, mb, sa, sb;
+	struct figure *f;
+	unsigned int i, k;
+
+	printf("%-20s %-44s %5s %14s %7s %14s %7s %7s\n", "figure", "what", "unit",
+	       "A median", "spread%", "B median", "spread%", "A/B");
+	for (k = 0; k < ARRAY_SIZE(by); k++) {
+		printf("# A = %s, B = %s\n", series_name[by[k]],
+		       series_name[by[k] == OURS ? UPSTREAM : TYPE1]);
+		for (i = 0; i < num_figures; i++) {
+			f = &figures[i];
+			if (f->a != by[k])
+				continue;
+			ma = median(f, f->a, &sa);
+			mb = median(f, f->b, &sb);
+			printf("%-20s %-44s %5s %14.1f %7.1f %14.1f %7.1f %7.3f\n",
+			       f->name, f->what, unit_name[f->unit], ma, sa, mb, sb,
+			       mb ? ma / mb : 0);
+		}
+	}
+}
+
+/* read() against mmap() of the same region, for ours and upstream. */
+static void print_mmap_ratios(void)
+{
+	char rw[32], mm[32];
+	unsigned int i, op;
+
+	printf("\n# read()/write() throughput over the mmap() figure, memory region\n");
+	printf("%-10s %8s %10s %10s\n", "transfer", "size", "ours", "upstream");
+	for (op = 0; op < 2; op++)
+		for (i = 0; i < NUM_SIZES; i++) {
+			const char *o = op ? "write" : "read";
+			struct figure *r, *m;
+			double s, mo;
+
+			snprintf(rw, sizeof(rw), "%s.mem.%u", o, sizes[i]);
+			snprintf(mm, sizeof(mm), "mmap-%s.mem.%u", o, sizes[i]);
+			r = find(rw);
+			m = find(mm);
+			if (!r || !m)
+				continue;
+			mo = median(m, OURS, &s);
+			printf("%-10s %8u %10.3f %10.3f\n", o, sizes[i],
+			       mo ? median(r, OURS, &s) / mo : 0,
+			       median(m, UPSTREAM, &s) ?
+			       median(r, UPSTREAM, &s) / median(m, UPSTREAM, &s) : 0);
+		}
+}
+
+/*
+ * A goal: every listed ratio at least @min (or at most @max). Ratios are
+ * of medians; a figure not measured misses the goal.
+ */
+struct goal_check {
+	const char *figure;
+	enum series a, b;
+};
+
+static void print_goal(const char *name, const struct goal_check *c,
+		       unsigned int n, double min, double max)
+{
+	unsigned int i, seen = 0;
+	double r, worst = 0;
+	bool met = true;
+
+	for (i = 0; i < n; i++) {
+		if (quick && !find(c[i].figure))
+			continue;
+		r = ratio_of(c[i].figure, c[i].a, c[i].b);
+		if (!r || (min && r < min) || (max && r > max))
+			met = false;
+		if (!seen++ || (min ? r < worst : r > worst))
+			worst = r;
+	}
+	printf("goal %s: %s (worst ratio %.3f, want %s %.2f)\n", name,
+	       met && seen ? "met" : "missed", worst, min ? ">=" : "<=", min ?: max);
+}
+
+#define GOAL(name, min, max, ...) do {					\
+	const struct goal_check c[] = { __VA_ARGS__ };			\
+	print_goal(name, c, ARRAY_SIZE(c), min, max);		\
+} while (0)
+
+static void print_goals(void)
+{
+	/* Ours must move at least twice upstream's bytes per second... */
+	GOAL("rw-4k-64k-2x-upstream", 2.0, 0,
+	     { "read.mem.4096", OURS, UPSTREAM }, { "read.mem.65536", OURS, UPSTREAM },
+	     { "write.mem.4096", OURS, UPSTREAM }, { "write.mem.65536", OURS, UPSTREAM },
+	     { "read.regs.4096", OURS, UPSTREAM }, { "read.regs.65536", OURS, UPSTREAM },
+	     { "write.regs.4096", OURS, UPSTREAM }, { "write.regs.65536", OURS, UPSTREAM });
+	/* ...and come within half of what a mapping gives. */
+	printf("goal rw-4k-64k-half-of-mmap: ");
+	{
+		static const unsigned int big[] = { 4096, 65536 };
+		double r, worst = 0;
+		char a[32], b[32];
+		bool met = true;
+		unsigned int i, op;
+
+		for (op = 0; op < 2; op++)
+			for (i = 0; i < 2; i++) {
+				const char *o = op ? "write" : "read";
+				struct figure *fr, *fm;
+				double s;
+
+				snprintf(a, sizeof(a), "%s.mem.%u", o, big[i]);
+				snprintf(b, sizeof(b), "mmap-%s.mem.%u", o, big[i]);
+				fr = find(a);
+				fm = find(b);
+				r = fr && fm && fm->n[OURS] ?
+				    median(fr, OURS, &s) / median(fm, OURS, &s) : 0;
+				if (r < 0.5)
+					met = false;
+				if ((!op && !i) || r < worst)
+					worst = r;
+			}
+		printf("%s (worst read()/mmap ratio %.3f, want >= 0.50)\n",
+		       met ? "met" : "missed", worst);
+	}
+	/* Times: the ratio is ours/upstream, at most 1. */
+	GOAL("register-4b-no-slower", 0, 1.0,
+	     { "pread.reg4", OURS, UPSTREAM }, { "pwrite.reg4", OURS, UPSTREAM });
+	GOAL("irq-round-trip-no-slower", 0, 1.0,
+	     { "irq.level.ioctl", OURS, UPSTREAM }, { "irq.level.efd", OURS, UPSTREAM },
+	     { "irq.edge", OURS, UPSTREAM });
+	GOAL("open-close-no-slower", 0, 1.0,
+	     { "open.group", OURS, UPSTREAM }, { "open.group.8x32", OURS, UPSTREAM },
+	     { "open.cdev", OURS, UPSTREAM });
+	GOAL("exec-map-within-2pct", 0, 1.02,
+	     { "dma.4K", EXEC, TYPE1 }, { "dma.2M", EXEC, TYPE1 },
+	     { "dma.256M", EXEC, TYPE1 });
+}
+
+/* Data for the plots: throughput against size, interrupt rate against lines. */
+static void print_plots(void)
+{
+	static const enum series drv[] = { OURS, UPSTREAM };
+	static const char *const op[] = { "read", "write" };
+	struct figure *f;
+	unsigned int i, d, o;
+	double s;
+
+	printf("plotdef throughput logx %s|%s|%s\n",
+	       "Throughput against transfer size, memory region",
+	       "transfer (bytes)", "MB/s");
+	for (o = 0; o < 2; o++)
+		for (i = 0; i < NUM_SIZES; i++) {
+			char n[32];
+
+			for (d = 0; d < 2; d++) {
+				snprintf(n, sizeof(n), "%s.mem.%u", op[o], sizes[i]);
+				f = find(n);
+				if (f && f->n[drv[d]])
+					printf("plot throughput %s-%s %u %.3f\n",
+					       series_name[drv[d]], op[o], sizes[i],
+					       median(f, drv[d], &s));
+			}
+			snprintf(n, sizeof(n), "mmap-%s.mem.%u", op[o], sizes[i]);
+			f = find(n);
+			if (f && f->n[OURS])
+				printf("plot throughput mmap-%s %u %.3f\n", op[o],
+				       sizes[i], median(f, OURS, &s));
+		}
+	printf("plotdef irq-rate linx %s|%s|%s\n",
+	       "Interrupt rate against edge lines firing",
+	       "lines firing at once", "interrupts/s");
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < ARRAY_SIZE(rate_lines); i++) {
+			char n[32];
+
+			snprintf(n, sizeof(n), "irq.rate.%u", rate_lines[i]);
+			f = find(n);
+			if (f && f->n[drv[d]])
+				printf("plot irq-rate %s %u %.1f\n", series_name[drv[d]],
+				       rate_lines[i], median(f, drv[d], &s));
+		}
+}
+
+/* Every figure has a sample of both its series in every round. */
+static bool all_measured(void)
+{
+	bool ok = num_figures > 0;
+	unsigned int i;
+
+	for (i = 0; i < num_figures; i++)
+		if (figures[i].n[figures[i].a] != rounds ||
+		    figures[i].n[figures[i].b] != rounds) {
+			fprintf(stderr, "# figure %s: %u and %u of %u rounds measured\n",
+				figures[i].name, figures[i].n[figures[i].a],
+				figures[i].n[figures[i].b], rounds);
+			ok = false;
+		}
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ }
+	};
+	struct vp_saved msi = {}, unsafe = {};
+	enum series drv;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			quick = true;
+			num_dma_sizes = 2;
+			rounds = 1;
+			budget_ns = 5e6;
+			min_calls = 1;
+			break;
+		case 'r':
+			rounds = strtoul(optarg, NULL, 0);
+			if (rounds < 1 || rounds > MAX_ROUNDS) {
+				fprintf(stderr, "--rounds: 1 to %d\n", MAX_ROUNDS);
+				return 2;
+			}
+			break;
+		default:
+			fprintf(stderr, "usage: %s [--quick] [--rounds N]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (sim_missing()) {
+		fprintf(stderr, "# %s\n", sim_missing());
+		return 1;
+	}
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# %u round(s), %.0f ms per figure and round, drivers alternating\n",
+	       rounds, budget_ns / 1e6);
+	printf("# TCG-emulated and shared machine: only ratios from one run mean anything\n");
+	printf("# %s\n", "ours resets the device at open and close;");
+	printf("# %s\n", "upstream runs with reset_required=0 and does not");
+
+	opened_init(&dev_a);
+	opened_init(&dev_b);
+	dma_buf = dma_buffer(dma_sizes[2]);
+	/*
+	 * No MSI window: the group is safe for type1 without
+	 * allow_unsafe_interrupts. iommufd's bind wants it regardless.
+	 */
+	ret = dma_buf ? 0 : -ENOMEM;
+	ret = ret ?: vp_save_and_set(&msi, SIM_KNOB("msi_window"), "none");
+	ret = ret ?: vp_save_and_set(&unsafe,
+			"/sys/module/iommufd/parameters/allow_unsafe_interrupts", "Y");
+	ret = ret ?: make_devices();
+	for (round_now = 0; !ret && round_now < rounds; round_now++) {
+		/* A/B in the even rounds, B/A in the odd ones. */
+		for (c = 0; !ret && c < 2; c++) {
+			drv = (c ^ (round_now & 1)) ? UPSTREAM : OURS;
+			printf("# round %u: %s\n", round_now + 1, series_name[drv]);
+			ret = bind_all(drv);
+			ret = ret ?: round_group(drv);
+			ret = ret ?: round_cdev(drv);
+		}
+	}
+	destroy_devices();
+	vp_restore(&unsafe);
+	vp_restore(&msi);
+	if (ret) {
+		fprintf(stderr, "# benchmark failed: %s\n", strerror(-ret));
+		return 1;
+	}
+
+	dma_iommufd_base();
+	print_table();
+	print_mmap_ratios();
+	putchar('\n');
+	print_goals();
+	print_plots();
+	return all_measured() ? 0 : 1;
+}
