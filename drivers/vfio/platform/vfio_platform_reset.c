@@ -139,6 +139,8 @@ __vfio_platform_reset_handler_get(const char * const *compat, unsigned int n)
 	return NULL;
 }
 
+/* Only the KUnit suite looks a handler up without attaching to it. */
+#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * vfio_platform_reset_handler_get() - find the reset handler of a device
  * @compat: the device's compatible strings, most specific first
@@ -158,6 +160,7 @@ vfio_platform_reset_handler_get(const char * const *compat, unsigned int n)
 	return found;
 }
 EXPORT_SYMBOL_IF_KUNIT(vfio_platform_reset_handler_get);
+#endif
 
 /*
  * Bind @vpdev to the handler of @compat, if one is registered: found and
