@@ -508,10 +508,52 @@ static void bulk_width_from_reg_io_width(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vfio_platform_bulk_width(&pdev->dev), c->bulk);
 }
 
+static struct resource bulk_test_res = DEFINE_RES_MEM(0x10000000, SZ_4K);
+
+static struct resource *bulk_test_get_resource(struct device *dev,
+					       unsigned int index)
+{
+	return index ? NULL : &bulk_test_res;
+}
+
+static const struct vfio_platform_bus bulk_test_bus = {
+	.get_resource = bulk_test_get_resource,
+};
+
+static void regions_release_action(void *vpdev)
+{
+	vfio_platform_regions_release(vpdev);
+}
+
+/* ...and its regions' transfers use that width, not the default. */
+static void region_bulk_width_follows_reg_io_width(struct kunit *test)
+{
+	const struct bulk_case *c = test->param_value;
+	struct property_entry props[] = {
+		PROPERTY_ENTRY_U32("reg-io-width", c->reg_io_width),
+		{}
+	};
+	struct vfio_platform_device *vpdev;
+	struct platform_device *pdev;
+
+	pdev = prop_test_pdev(test, c->has_prop ? props : NULL);
+	vpdev = kunit_kzalloc(test, sizeof(*vpdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vpdev);
+	vpdev->vdev.dev = &pdev->dev;
+	vpdev->bus = &bulk_test_bus;
+
+	KUNIT_ASSERT_EQ(test, vfio_platform_regions_init(vpdev), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, regions_release_action,
+							vpdev), 0);
+	KUNIT_ASSERT_EQ(test, vpdev->num_regions, 1U);
+	KUNIT_EXPECT_EQ(test, vpdev->regions[0].bulk_width, c->bulk);
+}
+
 static struct kunit_case vfio_platform_policy_test_cases[] = {
 	KUNIT_CASE_PARAM(read_access_widths, policy_gen_params),
 	KUNIT_CASE_PARAM(write_access_widths, policy_gen_params),
 	KUNIT_CASE_PARAM(bulk_width_from_reg_io_width, bulk_gen_params),
+	KUNIT_CASE_PARAM(region_bulk_width_follows_reg_io_width, bulk_gen_params),
 	{}
 };
 

@@ -89,8 +89,9 @@ vfio_platform_region_from_resource(struct vfio_platform_region *reg,
 	reg->size = resource_size(res);
 	reg->mmio = NULL;
 	reg->claim = NULL;
+	/* The widest the bus allows: vfio_platform_regions_init() narrows it. */
 	reg->bulk_width = reg->pio ? VFIO_PLATFORM_PIO_MAX_WIDTH :
-				     VFIO_PLATFORM_BULK_WIDTH;
+				     VFIO_PLATFORM_MMIO_MAX_WIDTH;
 	/* Nothing can reach a port region without port accessors: say so. */
 	if (reg->pio && !has_ioport) {
 		reg->flags = 0;
@@ -186,6 +187,7 @@ err_free:
 	kfree(regions);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_platform_regions_init);
 
 void vfio_platform_regions_release(struct vfio_platform_device *vpdev)
 {
@@ -195,6 +197,7 @@ void vfio_platform_regions_release(struct vfio_platform_device *vpdev)
 	kfree(vpdev->claim_name);
 	vpdev->claim_name = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_platform_regions_release);
 
 /* Give back a claim made by vfio_platform_region_open(), the way it was made. */
 static void vfio_platform_region_unclaim(struct vfio_platform_region *reg)
