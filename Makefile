@@ -14,7 +14,7 @@ S := tools/testing/vfio-platform
 export CMD T K
 
 .PHONY: all deps tree kernel selftests demo vm check check-arm64 static kunit vmtests \
-	fuzz manifest clean help
+	fuzz bench manifest clean help
 
 all: demo
 
@@ -70,6 +70,13 @@ fuzz: selftests
 		$(CURDIR)/build/$(ARCH)/selftests/vfio_platform vfio_platform_fuzz_test || \
 	{ echo "fuzz: FAILED; replay: make fuzz ARCH=$(ARCH) SEED=$$seed N=$(N)"; exit 1; }
 
+# Our vfio-platform against upstream 6.12's, side by side in the VM, on the performance
+# kernel (DEBUG=1: the test kernel, its checkers inflating every figure); QUICK=1 for
+# one round on small sizes. Table and plots in build/results/.
+bench: tree
+	@bash $(S)/bench.sh --arch $(ARCH) $(if $(filter-out 0,$(DEBUG)),--debug) \
+		$(if $(filter-out 0,$(QUICK)),--quick)
+
 # The tests the lane's last run ran, as a manifest for $(S)/expected/.
 manifest:
 	@bash $(S)/selftests.sh --arch $(ARCH) --gic $(GIC) manifest
@@ -89,6 +96,8 @@ help:
 	@echo 'make vmtests [T="prog [harness args]"]  VM selftests, or one program'
 	@echo 'make fuzz [ARCH=arm64] [SEED=n] [N=calls]  the fuzzer alone, 1000000 calls'
 	@echo '                     from a random seed unless given; prints how to replay'
+	@echo 'make bench [ARCH=arm64] [DEBUG=1] [QUICK=1]  our vfio-platform against'
+	@echo '                     upstream 6.12 in the VM; table and SVG plots in build/results'
 	@echo 'make manifest [ARCH=arm64] [GIC=2]  the tests of the last full VM run, as'
 	@echo '                     the lane manifest make check expects (expected/LANE)'
 	@echo 'make tree | kernel | selftests | deps | clean'

@@ -14,7 +14,9 @@
 #
 # Lanes: static (checkpatch, kernel-doc, sparse, W=1, shellcheck), kunit (kunit.py on
 # x86_64), vmtests-x86_64 (kselftest programs in the test VM, run beside the lanes after
-# it and shown when it ends), then the arm64 lanes:
+# it and shown when it ends) and after it bench-quick (bench.sh --debug --quick: the
+# benchmark runs and prints every figure, never judged on a timing), then the arm64
+# lanes:
 # static-arm64 (the static lane on the arm64 build), vmtests-arm64 (every program in an
 # arm64 virt VM with a GICv3 and an ITS, including
 # vfio_amba_test on QEMU's PL031 and PL061) and vmtests-arm64-gicv2 (on a GICv2, which
@@ -127,18 +129,37 @@ waited()
 	return $status
 }
 
+# The benchmark once in its quick mode on the x86_64 test kernel, the check's own
+# build, so that it cannot rot: it passes when the program runs and prints every
+# goal and plot series of its manifest, expected/bench-quick. No timing is judged.
+bench_quick()
+{
+	local out=$results/bench-quick.d
+
+	if bash "$VP_SCRIPTS/bench.sh" --arch "$arch" --debug --quick --no-build --out "$out" \
+		--expect "$VP_SCRIPTS/expected/bench-quick"; then
+		vp_result bench-quick 1 0 0
+	else
+		vp_result bench-quick 0 1 0
+	fi
+	sed -n 's/^# vm-run: qemu: //p' "$out/bench.log" >"$results/bench-quick.qemu" 2>/dev/null
+}
+
 lanes=()
 if [ $x86 -eq 1 ]; then
-	lanes+=(static kunit "vmtests-$arch")
+	lanes+=(static kunit "vmtests-$arch" bench-quick)
 	build_ok=0
 	[ $tree_ok -eq 1 ] && waited build "$arch" && build_ok=1
 	if [ $build_ok -eq 1 ]; then
 		waited lane static bash "$VP_SCRIPTS/static-check.sh" --arch "$arch"
 		# A TCG guest keeps about one of the machine's two cores busy: the x86_64
 		# VM lane runs beside the rest (the guest loads its modules from modroot,
-		# which nothing below rewrites), its output shown when it is done.
-		lane "vmtests-$arch" bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect \
-			>"$results/.vmtests-$arch.out" 2>&1 &
+		# which nothing below rewrites), its output shown when it is done. The
+		# benchmark's quick run follows it in the same slot: never a third guest.
+		{
+			lane "vmtests-$arch" bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect
+			lane bench-quick bench_quick
+		} >"$results/.vmtests-$arch.out" 2>&1 &
 		vm_lane=$!
 	fi
 	waited lane kunit bash "$VP_SCRIPTS/kunit.sh"

@@ -32,6 +32,7 @@ packages=(
 	qemu-system-x86 qemu-system-data
 	qemu-system-arm device-tree-compiler
 	acpica-tools
+	gnuplot-nox
 )
 case $arch in
 arm64|aarch64)

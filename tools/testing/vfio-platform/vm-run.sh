@@ -6,8 +6,9 @@
 #   vm-run.sh [--arch ARCH] [--gic 2|3] [--timeout SECONDS] [--append 'KERNEL ARGS']
 #             [--] CMD...
 #
-# The guest boots build/<arch>'s kernel under QEMU (TCG: KVM is not usable on our
-# machines) with our freshly built modules loadable with modprobe, debugfs and configfs
+# The guest boots build/<arch>'s kernel (build/<arch>-perf's with VP_FLAVOUR=perf)
+# under QEMU (TCG: KVM is not usable on our machines) with our freshly built modules
+# loadable with modprobe, debugfs and configfs
 # mounted. An x86_64 guest (q35) sees the host's root filesystem read-only over
 # virtio-9p, with a writable overlay. An arm64 guest (virt, GICv3 with an ITS, or
 # GICv2 with --gic 2) runs on QEMU 10.0 from bookworm-backports, which deps.sh unpacks
@@ -42,7 +43,7 @@ append=()
 
 usage()
 {
-	sed -n '4,30p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,33p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -67,6 +68,8 @@ esac
 
 kernel=$VP_OBJ/$VP_IMAGE
 if [ ! -f "$kernel" ] || [ ! -f "$VP_OBJ/kernelrelease" ]; then
+	[ "$VP_FLAVOUR" = test ] ||
+		vp_die "no $VP_ARCH $VP_FLAVOUR kernel in ${VP_OBJ#"$VP_TOP"/}: run 'VP_FLAVOUR=$VP_FLAVOUR kbuild.sh $VP_ARCH' first"
 	vp_die "no $VP_ARCH kernel in ${VP_OBJ#"$VP_TOP"/}: run 'make' first"
 fi
 
