@@ -285,8 +285,53 @@ static void access_width_splits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->widths[i], 0U);
 }
 
+/*
+ * The accessors themselves, on memory standing in for a device: a run moves
+ * its n accesses' bytes in order, and not one byte past them.
+ */
+static void mmio_runs_move_their_bytes_and_no_more(struct kunit *test)
+{
+	static const unsigned int widths[] = { 1, 2, 4, IS_ENABLED(CONFIG_64BIT) ? 8 : 4 };
+	static const size_t counts[] = { 1, 2, 5 };
+	unsigned int w, c, i, len;
+	u8 *dev, *buf;
+
+	dev = kunit_kmalloc(test, 64, GFP_KERNEL);
+	buf = kunit_kmalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	for (w = 0; w < ARRAY_SIZE(widths); w++) {
+		for (c = 0; c < ARRAY_SIZE(counts); c++) {
+			len = widths[w] * counts[c];
+			for (i = 0; i < 64; i++) {
+				dev[i] = i;
+				buf[i] = 0xa5;
+			}
+			vfio_platform_mmio_read((void __force __iomem *)dev, buf,
+						widths[w], counts[c]);
+			KUNIT_EXPECT_MEMEQ_MSG(test, buf, dev, len, "read %u x %zu",
+					       widths[w], counts[c]);
+			KUNIT_EXPECT_EQ_MSG(test, buf[len], 0xa5, "read %u x %zu",
+					    widths[w], counts[c]);
+
+			for (i = 0; i < 64; i++) {
+				dev[i] = 0x5a;
+				buf[i] = 64 - i;
+			}
+			vfio_platform_mmio_write((void __force __iomem *)dev, buf,
+						 widths[w], counts[c]);
+			KUNIT_EXPECT_MEMEQ_MSG(test, dev, buf, len, "write %u x %zu",
+					       widths[w], counts[c]);
+			KUNIT_EXPECT_EQ_MSG(test, dev[len], 0x5a, "write %u x %zu",
+					    widths[w], counts[c]);
+		}
+	}
+}
+
 static struct kunit_case vfio_platform_width_test_cases[] = {
 	KUNIT_CASE_PARAM(access_width_splits, width_gen_params),
+	KUNIT_CASE(mmio_runs_move_their_bytes_and_no_more),
 	{}
 };
 
@@ -319,16 +364,20 @@ static void policy_record(void __iomem *addr, unsigned int width)
 	log->n++;
 }
 
-static void policy_read_stub(void __iomem *addr, void *buf, unsigned int width)
+/* A run of @n accesses is logged as the @n accesses it makes. */
+static void policy_read_stub(void __iomem *addr, void *buf, unsigned int width,
+			     size_t n)
 {
-	memset(buf, 0, width);
-	policy_record(addr, width);
+	memset(buf, 0, n * width);
+	for (; n; n--, addr += width)
+		policy_record(addr, width);
 }
 
 static void policy_write_stub(void __iomem *addr, const void *buf,
-			      unsigned int width)
+			      unsigned int width, size_t n)
 {
-	policy_record(addr, width);
+	for (; n; n--, addr += width)
+		policy_record(addr, width);
 }
 
 struct policy_case {

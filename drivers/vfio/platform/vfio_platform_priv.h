@@ -246,9 +246,10 @@ int vfio_platform_region_from_resource(struct vfio_platform_region *reg,
 unsigned int vfio_platform_bulk_width(struct device *dev);
 unsigned int vfio_platform_access_width(u64 addr, size_t count,
 					unsigned int max);
-void vfio_platform_mmio_read(void __iomem *addr, void *buf, unsigned int width);
+void vfio_platform_mmio_read(void __iomem *addr, void *buf, unsigned int width,
+			     size_t n);
 void vfio_platform_mmio_write(void __iomem *addr, const void *buf,
-			      unsigned int width);
+			      unsigned int width, size_t n);
 int vfio_platform_region_info(struct vfio_platform_device *vpdev,
 			      struct vfio_region_info *info);
 

@@ -348,28 +348,45 @@ VISIBLE_IF_KUNIT unsigned int vfio_platform_access_width(u64 addr, size_t count,
 EXPORT_SYMBOL_IF_KUNIT(vfio_platform_access_width);
 
 /*
+ * A run of @n accesses of @width bytes each, at consecutive bus addresses from
+ * @addr, to or from @buf.
+ *
  * The accessors convert between the CPU's order and the bus's little-endian
  * order twice, once in read*() and once in the unaligned helpers, so that the
- * bytes stay in device order in @buf on any CPU.
+ * bytes stay in device order in @buf on any CPU. Accesses to one device stay
+ * in order among themselves, so a run needs the ordering readl() and writel()
+ * give against memory only at its ends: the last read of a run and the first
+ * write are the ordered accessors, the others the relaxed ones. A run of one
+ * is exactly readl() or writel().
  */
 VISIBLE_IF_KUNIT void vfio_platform_mmio_read(void __iomem *addr, void *buf,
-					      unsigned int width)
+					      unsigned int width, size_t n)
 {
 	/* KUnit watches the accesses a transfer makes through this. */
-	KUNIT_STATIC_STUB_REDIRECT(vfio_platform_mmio_read, addr, buf, width);
+	KUNIT_STATIC_STUB_REDIRECT(vfio_platform_mmio_read, addr, buf, width, n);
 
+	if (!n)
+		return;
 	switch (width) {
 	case 1:
+		for (; n > 1; n--, addr++, buf++)
+			*(u8 *)buf = readb_relaxed(addr);
 		*(u8 *)buf = readb(addr);
 		break;
 	case 2:
+		for (; n > 1; n--, addr += 2, buf += 2)
+			put_unaligned_le16(readw_relaxed(addr), buf);
 		put_unaligned_le16(readw(addr), buf);
 		break;
 	case 4:
+		for (; n > 1; n--, addr += 4, buf += 4)
+			put_unaligned_le32(readl_relaxed(addr), buf);
 		put_unaligned_le32(readl(addr), buf);
 		break;
 #ifdef CONFIG_64BIT
 	case 8:
+		for (; n > 1; n--, addr += 8, buf += 8)
+			put_unaligned_le64(readq_relaxed(addr), buf);
 		put_unaligned_le64(readq(addr), buf);
 		break;
 #endif
@@ -379,23 +396,45 @@ EXPORT_SYMBOL_IF_KUNIT(vfio_platform_mmio_read);
 
 VISIBLE_IF_KUNIT void vfio_platform_mmio_write(void __iomem *addr,
 					       const void *buf,
-					       unsigned int width)
+					       unsigned int width, size_t n)
 {
-	KUNIT_STATIC_STUB_REDIRECT(vfio_platform_mmio_write, addr, buf, width);
+	KUNIT_STATIC_STUB_REDIRECT(vfio_platform_mmio_write, addr, buf, width, n);
 
+	if (!n)
+		return;
 	switch (width) {
 	case 1:
 		writeb(*(const u8 *)buf, addr);
+		while (--n) {
+			addr++;
+			buf++;
+			writeb_relaxed(*(const u8 *)buf, addr);
+		}
 		break;
 	case 2:
 		writew(get_unaligned_le16(buf), addr);
+		while (--n) {
+			addr += 2;
+			buf += 2;
+			writew_relaxed(get_unaligned_le16(buf), addr);
+		}
 		break;
 	case 4:
 		writel(get_unaligned_le32(buf), addr);
+		while (--n) {
+			addr += 4;
+			buf += 4;
+			writel_relaxed(get_unaligned_le32(buf), addr);
+		}
 		break;
 #ifdef CONFIG_64BIT
 	case 8:
 		writeq(get_unaligned_le64(buf), addr);
+		while (--n) {
+			addr += 8;
+			buf += 8;
+			writeq_relaxed(get_unaligned_le64(buf), addr);
+		}
 		break;
 #endif
 	}
@@ -456,21 +495,31 @@ static void vfio_platform_region_access(struct vfio_platform_region *reg,
 					bool write, unsigned int single)
 {
 	unsigned int width;
+	size_t n, len;
 
 	while (count) {
 		width = single ?: vfio_platform_access_width(reg->start + pos,
 							     count,
 							     reg->bulk_width);
+		/*
+		 * Once aligned to the bulk width, every access up to the tail
+		 * has that width: one run.
+		 */
+		n = 1;
+		if (!reg->pio && width == reg->bulk_width)
+			n = count / width;
+		len = n * width;
+
 		if (reg->pio)
 			vfio_platform_pio_access(reg->start + pos, buf, width,
 						 write);
 		else if (write)
-			vfio_platform_mmio_write(reg->mmio + pos, buf, width);
+			vfio_platform_mmio_write(reg->mmio + pos, buf, width, n);
 		else
-			vfio_platform_mmio_read(reg->mmio + pos, buf, width);
-		pos += width;
-		buf += width;
-		count -= width;
+			vfio_platform_mmio_read(reg->mmio + pos, buf, width, n);
+		pos += len;
+		buf += len;
+		count -= len;
 	}
 }
 
