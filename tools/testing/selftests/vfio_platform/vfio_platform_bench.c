@@ -604,6 +604,11 @@ static void dma_iommufd_base(void)
 
 static struct opened dev_a, dev_b;
 
+/* Devices held open while the first is opened and closed: scale[] - 1 of them. */
+static const unsigned int scale[] = { 1, 16, 64 };
+#define NUM_OTHERS	63
+static struct opened others[NUM_OTHERS];
+
 /*
  * The figures are measured phase by phase: each phase runs under one driver,
  * then under the other, round after round, so that the two measurements of a
@@ -713,6 +718,35 @@ static int phase_open_cdev(enum series drv)
 	return ret;
 }
 
+/* Open + close of the first device while 0, 15 and 63 others are open. */
+static int phase_scale(enum series drv)
+{
+	unsigned int i, k, open = 0;
+	char name[32];
+	int ret = 0;
+
+	for (i = 0; !ret && i < NUM_OTHERS; i++)
+		ret = vp_bind(others[i].sim.name, driver_name[drv]);
+	ret = ret ?: dev_open_group(&dev_a, VFIO_TYPE1v2_IOMMU);
+	for (k = 0; !ret && k < ARRAY_SIZE(scale); k++) {
+		for (; !ret && open < scale[k] - 1; open++) {
+			ret = dev_open_group(&others[open], VFIO_TYPE1v2_IOMMU);
+			if (ret)
+				break;
+			others[open].device = vfio_device_get(others[open].group,
+							      others[open].sim.name);
+			ret = others[open].device < 0 ? others[open].device :
+			      touch_regions(others[open].device, 1);
+		}
+		snprintf(name, sizeof(name), "open.with.%u", scale[k]);
+		ret = ret ?: bench_open_group(&dev_a, drv, name);
+	}
+	dev_close(&dev_a);
+	for (i = 0; i < NUM_OTHERS; i++)
+		dev_close(&others[i]);
+	return ret;
+}
+
 /*
  * DMA map and unmap are the IOMMU drivers' figures, the same under either
  * vfio-platform: measured with ours bound, the three interfaces in turn.
@@ -756,6 +790,7 @@ static const struct {
 	{ "mmap()", phase_mmap },
 	{ "interrupts", phase_irq },
 	{ "open and close, cdev", phase_open_cdev },
+	{ "open and close among open devices", phase_scale },
 	{ "DMA map and unmap", phase_dma },
 };
 
@@ -797,6 +832,15 @@ static int make_devices(void)
 	dev_b.num_regions = cfg.num_regions;
 	dev_b.num_irqs = cfg.num_irqs;
 
+	/* The others: one page each, no interrupt. */
+	for (i = 0; i < NUM_OTHERS; i++) {
+		sim_config_init(&cfg);
+		ret = sim_create(&others[i].sim, &cfg);
+		if (ret)
+			return ret;
+		others[i].num_regions = cfg.num_regions;
+	}
+
 	dev_a.raise = sim_irq_file(dev_a.sim.name, "irq_raise");
 	dev_a.ack = sim_irq_file(dev_a.sim.name, "irq_ack");
 	dev_b.raise = sim_irq_file(dev_b.sim.name, "irq_raise");
@@ -820,18 +864,23 @@ static void opened_init(struct opened *o)
 		o->efd[i] = -1;
 }
 
+static void destroy_device(struct opened *o)
+{
+	dev_close(o);
+	close_fd(&o->raise);
+	close_fd(&o->ack);
+	if (o->sim.dir[0])
+		sim_destroy(&o->sim);
+}
+
 static void destroy_devices(void)
 {
-	struct opened *o[] = { &dev_a, &dev_b };
 	unsigned int i;
 
-	for (i = 0; i < 2; i++) {
-		dev_close(o[i]);
-		close_fd(&o[i]->raise);
-		close_fd(&o[i]->ack);
-		if (o[i]->sim.dir[0])
-			sim_destroy(&o[i]->sim);
-	}
+	destroy_device(&dev_a);
+	destroy_device(&dev_b);
+	for (i = 0; i < NUM_OTHERS; i++)
+		destroy_device(&others[i]);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1058,6 +1107,19 @@ static void print_plots(void)
 				printf("plot throughput mmap-%s %u %.3f\n", op[o],
 				       sizes[i], median(f, OURS, &s));
 		}
+	printf("plotdef open-scale linx %s|%s|%s\n",
+	       "Open + read each region + close of a device among others open",
+	       "devices open", "ns");
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < ARRAY_SIZE(scale); i++) {
+			char n[32];
+
+			snprintf(n, sizeof(n), "open.with.%u", scale[i]);
+			f = find(n);
+			if (f && f->n[drv[d]])
+				printf("plot open-scale %s %u %.1f\n", series_name[drv[d]],
+				       scale[i], median(f, drv[d], &s));
+		}
 	printf("plotdef irq-rate linx %s|%s|%s\n",
 	       "Interrupt rate against edge lines firing",
 	       "lines firing at once", "interrupts/s");
@@ -1138,6 +1200,8 @@ int main(int argc, char **argv)
 
 	opened_init(&dev_a);
 	opened_init(&dev_b);
+	for (p = 0; p < NUM_OTHERS; p++)
+		opened_init(&others[p]);
 	dma_buf = dma_buffer(dma_sizes[2]);
 	/*
 	 * No MSI window: the group is safe for type1 without
