@@ -225,6 +225,8 @@ int sim_create(struct sim_dev *d, const struct sim_config *cfg)
 				   cfg->no_reset ? "none" : "handler");
 	if (!ret && cfg->reset_line)
 		ret = sim_attr_str(d, "reset_line", cfg->reset_line);
+	if (!ret && cfg->no_registers)
+		ret = sim_attr_str(d, "registers", "0");
 	if (!ret)
 		ret = sim_set_live(d, true);
 	if (ret)

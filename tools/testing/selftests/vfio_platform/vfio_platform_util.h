@@ -73,6 +73,7 @@ struct sim_config {
 	bool untyped[VFIO_PSIM_MAX_IRQS];	/* trigger "none"; wins over level */
 	const char *reset;	/* the reset attribute; NULL: from no_reset */
 	const char *reset_line;	/* "auto" or a line number; NULL: auto */
+	bool no_registers;	/* plain memory: no register file, no poller */
 };
 
 struct sim_dev {
