@@ -9,9 +9,8 @@
 #
 # Without PROGRAM every *_test executable in DIR runs (not the benchmark); with it,
 # only that one, with the given harness arguments (e.g. -r fixture.test); with --only,
-# the programs listed. After
-# each program a line "# vp-exit: PROGRAM STATUS" lets the host tell a crash from a
-# clean run.
+# the programs listed. After each program a line "# vp-exit: PROGRAM STATUS" lets the
+# host tell a crash from a clean run.
 
 set -u
 
