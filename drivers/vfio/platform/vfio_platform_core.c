@@ -126,18 +126,21 @@ static void vfio_platform_dev_release(struct vfio_device *vdev)
 }
 
 static const struct vfio_device_ops vfio_platform_ops = {
-	.name		= "vfio-platform",
-	.bind_iommufd	= vfio_iommufd_physical_bind,
-	.attach_ioas	= vfio_iommufd_physical_attach_ioas,
-	.detach_ioas	= vfio_iommufd_physical_detach_ioas,
-	.unbind_iommufd	= vfio_iommufd_physical_unbind,
-	.open_device	= vfio_platform_dev_open,
-	.close_device	= vfio_platform_dev_close,
-	.ioctl		= vfio_platform_dev_ioctl,
-	.read		= vfio_platform_region_read,
-	.write		= vfio_platform_region_write,
-	.mmap		= vfio_platform_region_mmap,
-	.release	= vfio_platform_dev_release,
+	.name = "vfio-platform",
+	/* The first open and the last close of the device, and its end. */
+	.open_device = vfio_platform_dev_open,
+	.close_device = vfio_platform_dev_close,
+	.release = vfio_platform_dev_release,
+	/* What the owner does with the device fd in between. */
+	.read = vfio_platform_region_read,
+	.write = vfio_platform_region_write,
+	.mmap = vfio_platform_region_mmap,
+	.ioctl = vfio_platform_dev_ioctl,
+	/* DMA through iommufd, as for any device behind an IOMMU. */
+	.bind_iommufd = vfio_iommufd_physical_bind,
+	.unbind_iommufd = vfio_iommufd_physical_unbind,
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
 };
 
 /* Say why the VFIO core refused a device, when the reason is a common one. */

@@ -114,11 +114,14 @@ static int vfio_psim_irq_set_type(struct irq_data *d, unsigned int type)
 
 static struct irq_chip vfio_psim_irq_chip = {
 	.name = "vfio-psim",
-	.irq_ack = vfio_psim_irq_ack_chip,
+	/* Wake-up settings succeed without a callback: no line wakes anything. */
+	.flags = IRQCHIP_SKIP_SET_WAKE,
+	/* Masking is the controller's; acking is done in the device. */
 	.irq_mask = vfio_psim_irq_mask,
 	.irq_unmask = vfio_psim_irq_unmask,
+	.irq_ack = vfio_psim_irq_ack_chip,
+	/* A line takes only the trigger its configuration wired. */
 	.irq_set_type = vfio_psim_irq_set_type,
-	.flags = IRQCHIP_SKIP_SET_WAKE,
 };
 
 static int vfio_psim_irq_map(struct irq_domain *domain, unsigned int virq,
