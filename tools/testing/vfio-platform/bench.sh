@@ -190,6 +190,7 @@ fi
 # The text, under what a reader needs to weigh it.
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 qemu=$(sed -n 's/^# vm-run: qemu: [^:]*: //p' "$log" | head -n 1)
+guest=$(sed -n 's/^# vm-run: guest: //p' "$log" | head -n 1)
 {
 	echo "vfio-platform benchmark: ours against upstream 6.12's vfio-platform"
 	echo "date:      $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -198,7 +199,7 @@ qemu=$(sed -n 's/^# vm-run: qemu: [^:]*: //p' "$log" | head -n 1)
 		echo "mode:      quick (one round, a short time per figure): a smoke test, not a measurement"
 	fi
 	echo "program:   ${prog##*/} ${bench_args[*]}"
-	echo "machine:   $(nproc) CPUs, ${cpu:-$(uname -m)}; guest: 2 vCPUs, 2 GiB"
+	echo "machine:   $(nproc) CPUs, ${cpu:-$(uname -m)}; guest: ${guest:-unknown}"
 	echo "qemu:      ${qemu:-unknown}, TCG"
 	echo "upstream:  loaded with reset_required=0: ours resets at open, upstream does not"
 	echo "note:      TCG-emulated and shared machine: only ratios measured in the same run mean anything"

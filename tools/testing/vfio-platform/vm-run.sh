@@ -17,7 +17,8 @@
 # over virtio-9p at its host path; QEMU's PL031 and PL061 are claimed by the simulated
 # IOMMU (vfio_platform_sim.claim=). CMD runs in the directory vm-run.sh was started
 # from; its output is shown as it runs, after a line naming the QEMU binary and its
-# version ("# vm-run: qemu: PATH: VERSION"). The exit status is CMD's,
+# version ("# vm-run: qemu: PATH: VERSION") and one giving the guest's size ("# vm-run:
+# guest: N vCPUs, M MiB"). The exit status is CMD's,
 # unless:
 #
 #  - the kernel log shows a splat (BUG, WARNING, Oops, panic, KASAN, UBSAN, lockdep,
@@ -40,6 +41,9 @@ arch=x86_64
 gic=3
 timeout=900
 append=()
+# The guest's size: what the benchmark's results name as the machine.
+vm_cpus=2
+vm_mib=2048
 
 usage()
 {
@@ -153,7 +157,7 @@ cmdline+=("${append[@]}")
 
 # shellcheck disable=SC2054
 qemu+=(
-	-smp 2 -m 2G -accel tcg
+	-smp "$vm_cpus" -m "${vm_mib}M" -accel tcg
 	-nodefaults -display none -no-reboot
 	-kernel "$kernel"
 	-append "${cmdline[*]}"
@@ -166,6 +170,7 @@ qemu+=(
 # Device memory, 10.0 does): the lanes carry this line into their logs.
 qemu_bin=$(command -v "${qemu[0]}") || vp_die "no ${qemu[0]}: run deps.sh $VP_ARCH"
 echo "# vm-run: qemu: $qemu_bin: $("$qemu_bin" --version | head -n 1)"
+echo "# vm-run: guest: $vm_cpus vCPUs, $vm_mib MiB"
 
 "${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
 qemu_pid=$!
