@@ -62,6 +62,7 @@ static void vfio_platform_dev_close(struct vfio_device *vdev)
 
 	/* Quiet the interrupts first, so that the reset cannot signal anyone. */
 	vfio_platform_irqs_close(vpdev);
+	vfio_platform_request_close(vpdev);
 
 	if (vfio_platform_has_reset(vpdev))
 		vfio_platform_reset_close(vpdev);
@@ -123,6 +124,9 @@ static void vfio_platform_dev_release(struct vfio_device *vdev)
 	vfio_platform_reset_release(vpdev);
 	vfio_platform_irqs_release(vpdev);
 	vfio_platform_regions_release(vpdev);
+	/* Only an open device has one, and the last close dropped it. */
+	WARN_ON(vpdev->request_trigger);
+	mutex_destroy(&vpdev->request_lock);
 }
 
 static const struct vfio_device_ops vfio_platform_ops = {
@@ -136,6 +140,9 @@ static const struct vfio_device_ops vfio_platform_ops = {
 	.write = vfio_platform_region_write,
 	.mmap = vfio_platform_region_mmap,
 	.ioctl = vfio_platform_dev_ioctl,
+	.device_feature = vfio_platform_device_feature,
+	/* An unbind waiting for the owner to close the device. */
+	.request = vfio_platform_request,
 	/* DMA through iommufd, as for any device behind an IOMMU. */
 	.bind_iommufd = vfio_iommufd_physical_bind,
 	.unbind_iommufd = vfio_iommufd_physical_unbind,
@@ -233,6 +240,7 @@ int vfio_platform_register_device(struct device *dev,
 	if (IS_ERR(vpdev))
 		return PTR_ERR(vpdev);
 	vpdev->bus = bus;
+	mutex_init(&vpdev->request_lock);
 
 	/* From here on, vfio_platform_dev_release() undoes whatever is done. */
 	ret = vfio_platform_regions_init(vpdev);

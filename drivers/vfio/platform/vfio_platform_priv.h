@@ -189,6 +189,10 @@ struct vfio_platform_device {
 	bool line_dirty;
 	/** @reset_lock: serialises resets: at open, at close, on VFIO_DEVICE_RESET */
 	struct mutex reset_lock;
+	/** @request_lock: guards @request_trigger */
+	struct mutex request_lock;
+	/** @request_trigger: signalled when the device is wanted back, or NULL */
+	struct eventfd_ctx *request_trigger;
 };
 
 /* vfio_platform_core.c: the bus drivers' entry points */
@@ -211,6 +215,12 @@ ssize_t vfio_platform_region_write(struct vfio_device *vdev,
 				   const char __user *buf, size_t count,
 				   loff_t *ppos);
 int vfio_platform_region_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
+
+/* vfio_platform_request.c */
+int vfio_platform_device_feature(struct vfio_device *vdev, u32 flags,
+				 void __user *arg, size_t argsz);
+void vfio_platform_request(struct vfio_device *vdev, unsigned int count);
+void vfio_platform_request_close(struct vfio_platform_device *vpdev);
 
 /* vfio_platform_irq.c */
 int vfio_platform_irqs_init(struct vfio_platform_device *vpdev);

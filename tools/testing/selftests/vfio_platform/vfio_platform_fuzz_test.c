@@ -699,6 +699,10 @@ static void info_call(struct owner *o)
 		struct vfio_region_info region;
 		struct vfio_irq_info irq;
 		struct vfio_device_feature feature;
+		struct {
+			struct vfio_device_feature hdr;
+			struct vfio_device_feature_request req;
+		} request;
 		__u8 bytes[256];
 	} u;
 	int fd = fd_of(o, o->device);
@@ -711,7 +715,20 @@ static void info_call(struct owner *o)
 		count(ioctl(fd, VFIO_DEVICE_GET_INFO, arg_at(o, &u, sizeof(u))));
 		break;
 	case 3:
-		/* Answered by VFIO's core for every device: no feature is ours. */
+		if (one_in(2)) {
+			/* Ours: connect the request eventfd, -1, or anything else. */
+			u.request.hdr.argsz = pick_argsz(sizeof(u.request));
+			u.request.hdr.flags = VFIO_DEVICE_FEATURE_REQUEST |
+				(one_in(8) ? rnd_below(VFIO_DEVICE_FEATURE_SET << 1) &
+					     ~VFIO_DEVICE_FEATURE_MASK :
+					     VFIO_DEVICE_FEATURE_SET);
+			u.request.req.eventfd = one_in(4) ? -1 :
+						one_in(8) ? (int)rnd() : any_fd(o);
+			u.request.req.flags = one_in(8) ? rnd() : 0;
+			count(ioctl(fd, VFIO_DEVICE_FEATURE, arg_at(o, &u, sizeof(u))));
+			break;
+		}
+		/* The others are answered by VFIO's core, or refused by us. */
 		u.feature.argsz = pick_argsz(sizeof(u.feature) + 8);
 		u.feature.flags = one_in(2) ? rnd_below(VFIO_DEVICE_FEATURE_SET << 1) :
 			VFIO_DEVICE_FEATURE_PROBE | rnd_below(16);
