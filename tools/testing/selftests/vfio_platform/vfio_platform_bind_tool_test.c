@@ -365,6 +365,53 @@ TEST_F_TIMEOUT(bind_tool, unbind_refuses_a_device_whose_group_is_open, TOOL_TIME
 	EXPECT_TRUE(driver_is(dev, SIM_HOST_DRIVER));
 }
 
+TEST_F_TIMEOUT(bind_tool, status_shows_an_unbind_waiting_for_the_owner, TOOL_TIMEOUT_S)
+{
+	const char *dev = self->solo.name;
+	char path[256];
+	int i, status;
+	pid_t pid;
+
+	ASSERT_EQ(TOOL_OK, TOOL("bind %s", dev));
+	self->group = vfio_group_open(vp_iommu_group(dev));
+	ASSERT_LE(0, self->group);
+	self->container = vfio_container_attach(self->group, VFIO_TYPE1v2_IOMMU);
+	ASSERT_LE(0, self->container);
+	self->device = vfio_device_get(self->group, dev);
+	ASSERT_LE(0, self->device);
+
+	/* Someone else unbinds the device by hand, and waits for us. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(self->device);
+		close(self->container);
+		close(self->group);
+		snprintf(path, sizeof(path), "/sys/bus/platform/drivers/%s/unbind",
+			 VFIO_PLATFORM_DRIVER);
+		_exit(vp_write(path, "%s", dev) ? 1 : 0);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/vfio-dev", dev);
+	for (i = 0; i < 100 && vp_exists(path); i++)
+		usleep(50000);
+	ASSERT_FALSE(vp_exists(path)) TH_LOG("the unbind did not start");
+
+	ASSERT_EQ(TOOL_OK, TOOL("status %s", dev));
+	EXPECT_NE(NULL, strstr(self->out, " requested"));
+	ASSERT_EQ(TOOL_BUSY, TOOL("unbind %s", dev));
+	EXPECT_NE(NULL, strstr(self->out, "already waits for its owner"));
+
+	close(self->device);
+	self->device = -1;
+	close(self->container);
+	self->container = -1;
+	close(self->group);
+	self->group = -1;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_TRUE(driver_is(dev, ""));
+}
+
 TEST_F_TIMEOUT(bind_tool, unbind_refuses_a_device_open_through_its_fd_alone, TOOL_TIMEOUT_S)
 {
 	const char *dev = self->solo.name;
