@@ -41,9 +41,10 @@
 #include "vfio_platform_priv.h"
 
 /*
- * Data moves between the device and userspace through a bounce buffer: one on
- * the stack for register-sized requests, which must not allocate, and one page
- * allocated per call for bulk transfers.
+ * Data moves between the device and userspace through a bounce buffer: a
+ * register's worth for a request that is one access, a small one on the stack
+ * for other short requests (neither may allocate), and one page allocated per
+ * call for bulk transfers.
  */
 #define VFIO_PLATFORM_STACK_BOUNCE	64
 #define VFIO_PLATFORM_BOUNCE_SIZE	SZ_4K
@@ -492,15 +493,14 @@ static unsigned int vfio_platform_single_width(struct vfio_platform_region *reg,
 /* Move @count bytes at @pos of @reg from or to @buf. The range is inside @reg. */
 static void vfio_platform_region_access(struct vfio_platform_region *reg,
 					u64 pos, void *buf, size_t count,
-					bool write, unsigned int single)
+					bool write)
 {
 	unsigned int width;
 	size_t n, len;
 
 	while (count) {
-		width = single ?: vfio_platform_access_width(reg->start + pos,
-							     count,
-							     reg->bulk_width);
+		width = vfio_platform_access_width(reg->start + pos, count,
+						   reg->bulk_width);
 		/*
 		 * Once aligned to the bulk width, every access up to the tail
 		 * has that width: one run.
@@ -523,13 +523,40 @@ static void vfio_platform_region_access(struct vfio_platform_region *reg,
 	}
 }
 
+/*
+ * One access of @width bytes, which is all of the request: what a VMM
+ * forwards for each register access it traps, so the path stays short.
+ */
+static ssize_t vfio_platform_rw_single(struct vfio_platform_region *reg,
+				       u64 pos, char __user *ubuf,
+				       unsigned int width, bool write)
+{
+	u64 val;
+
+	if (write && copy_from_user(&val, ubuf, width))
+		return -EFAULT;
+	if (reg->pio)
+		vfio_platform_pio_access(reg->start + pos, &val, width, write);
+	else if (write)
+		vfio_platform_mmio_write(reg->mmio + pos, &val, width, 1);
+	else
+		vfio_platform_mmio_read(reg->mmio + pos, &val, width, 1);
+	if (!write && copy_to_user(ubuf, &val, width))
+		return -EFAULT;
+	return width;
+}
+
 static ssize_t vfio_platform_rw(struct vfio_platform_device *vpdev,
 				char __user *ubuf, size_t count, loff_t *ppos,
 				bool write)
 {
 	u32 index = vfio_platform_offset_to_index(*ppos);
 	u64 pos = vfio_platform_offset_in_region(*ppos);
-	u8 stack_bounce[VFIO_PLATFORM_STACK_BOUNCE] __aligned(8);
+	/*
+	 * Every byte copied out of it was put there first: spare it the
+	 * zeroing CONFIG_INIT_STACK_ALL_ZERO would give it on every call.
+	 */
+	u8 stack_bounce[VFIO_PLATFORM_STACK_BOUNCE] __aligned(8) __uninitialized;
 	struct vfio_platform_region *reg;
 	unsigned int single;
 	size_t chunk, bounce_size, done = 0;
@@ -553,6 +580,12 @@ static ssize_t vfio_platform_rw(struct vfio_platform_device *vpdev,
 		return -EIO;
 
 	single = vfio_platform_single_width(reg, reg->start + pos, count);
+	if (single) {
+		ret = vfio_platform_rw_single(reg, pos, ubuf, single, write);
+		if (ret > 0)
+			*ppos += ret;
+		return ret;
+	}
 	if (count <= sizeof(stack_bounce)) {
 		bounce = stack_bounce;
 		bounce_size = sizeof(stack_bounce);
@@ -586,8 +619,7 @@ static ssize_t vfio_platform_rw(struct vfio_platform_device *vpdev,
 			ret = -EFAULT;
 			break;
 		}
-		vfio_platform_region_access(reg, pos + done, bounce, chunk, write,
-					    single);
+		vfio_platform_region_access(reg, pos + done, bounce, chunk, write);
 		if (!write && copy_to_user(ubuf + done, bounce, chunk)) {
 			ret = -EFAULT;
 			break;
