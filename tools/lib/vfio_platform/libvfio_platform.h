@@ -78,9 +78,11 @@ int vfio_dma_unmap(int container, __u64 iova, __u64 size);
 /* VFIO: the device cdev and iommufd. */
 int vfio_cdev_open(const char *dev);
 int vfio_cdev_bind(int device, int iommufd);
+int vfio_cdev_bind_id(int device, int iommufd, __u32 *dev_id);
 int vfio_cdev_attach(int device, __u32 pt_id);
 int vfio_cdev_detach(int device);
 int iommufd_ioas_alloc(int iommufd, __u32 *id);
+int iommufd_hwpt_alloc(int iommufd, __u32 dev_id, __u32 pt_id, __u32 *id);
 int iommufd_ioas_map(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
 		     __u64 size);
 

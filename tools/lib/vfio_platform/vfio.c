@@ -146,7 +146,7 @@ int vfio_cdev_open(const char *dev)
 	return fd;
 }
 
-int vfio_cdev_bind(int device, int iommufd)
+int vfio_cdev_bind_id(int device, int iommufd, __u32 *dev_id)
 {
 	struct vfio_device_bind_iommufd bind = {
 		.argsz = sizeof(bind),
@@ -155,7 +155,14 @@ int vfio_cdev_bind(int device, int iommufd)
 
 	if (ioctl(device, VFIO_DEVICE_BIND_IOMMUFD, &bind))
 		return vp_fail(errno, "VFIO_DEVICE_BIND_IOMMUFD", NULL);
+	if (dev_id)
+		*dev_id = bind.out_devid;
 	return 0;
+}
+
+int vfio_cdev_bind(int device, int iommufd)
+{
+	return vfio_cdev_bind_id(device, iommufd, NULL);
 }
 
 int vfio_cdev_attach(int device, __u32 pt_id)
@@ -186,6 +193,20 @@ int iommufd_ioas_alloc(int iommufd, __u32 *id)
 	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc))
 		return vp_fail(errno, "IOMMU_IOAS_ALLOC", NULL);
 	*id = alloc.out_ioas_id;
+	return 0;
+}
+
+int iommufd_hwpt_alloc(int iommufd, __u32 dev_id, __u32 pt_id, __u32 *id)
+{
+	struct iommu_hwpt_alloc alloc = {
+		.size = sizeof(alloc),
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+	};
+
+	if (ioctl(iommufd, IOMMU_HWPT_ALLOC, &alloc))
+		return vp_fail(errno, "IOMMU_HWPT_ALLOC", NULL);
+	*id = alloc.out_hwpt_id;
 	return 0;
 }
 

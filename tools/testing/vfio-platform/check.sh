@@ -21,8 +21,8 @@
 # arm64 virt VM with a GICv3 and an ITS, including
 # vfio_amba_test on QEMU's PL031 and PL061) and vmtests-arm64-gicv2 (on a GICv2, which
 # has no ITS, only QEMU's GICv2m frame for PCI: the programs whose results depend on the
-# interrupt controller, that is the container, the MSI rule, interrupts and the
-# PrimeCells). The arm64 lanes run on QEMU 10.0 from bookworm-backports (deps.sh), the
+# interrupt controller, that is the container, the MSI rule, the device cdev with
+# iommufd, interrupts and the PrimeCells). The arm64 lanes run on QEMU 10.0 from bookworm-backports (deps.sh), the
 # x86_64 one on the installed QEMU; the summary names each VM lane's QEMU. --arm64 runs
 # the arm64 lanes alone. A lane that cannot run (its build fails, it records no result)
 # counts as one failure. The exit status is non-zero when anything failed.
@@ -171,7 +171,7 @@ if [ $tree_ok -eq 1 ] && waited build arm64; then
 	waited lane static-arm64 bash "$VP_SCRIPTS/static-check.sh" --arch arm64
 	waited lane vmtests-arm64 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 run --expect
 	waited lane vmtests-arm64-gicv2 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 --gic 2 run \
-		--expect --only vfio_container_test,vfio_platform_msi_test,vfio_platform_irq_test,vfio_amba_test
+		--expect --only vfio_container_test,vfio_platform_msi_test,vfio_platform_iommufd_test,vfio_platform_irq_test,vfio_amba_test
 fi
 if [ -n "$vm_lane" ]; then
 	wait "$vm_lane"

@@ -1403,13 +1403,12 @@ int main(int argc, char **argv)
 		opened_init(&swept[p]);
 	dma_buf = dma_buffer(dma_sizes[2]);
 	/*
-	 * No MSI window: the group is safe for type1 without
-	 * allow_unsafe_interrupts. iommufd's bind wants it regardless.
+	 * No MSI window: type1 and iommufd let the group in without their
+	 * allow_unsafe_interrupts.
 	 */
 	ret = dma_buf ? 0 : -ENOMEM;
 	ret = ret ?: vp_save_and_set(&msi, SIM_KNOB("msi_window"), "none");
-	ret = ret ?: vp_save_and_set(&unsafe,
-			"/sys/module/iommufd/parameters/allow_unsafe_interrupts", "Y");
+	ret = ret ?: vp_save_and_set(&unsafe, IOMMUFD_UNSAFE_IRQS, "N");
 	ret = ret ?: make_devices();
 	for (p = 0; !ret && p < NUM_PHASES; p++) {
 		if (!run[p])

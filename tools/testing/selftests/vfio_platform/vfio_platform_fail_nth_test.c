@@ -28,8 +28,6 @@
 #include "../kselftest_harness.h"
 #include "vfio_platform_util.h"
 
-#define IOMMUFD_UNSAFE_IRQS \
-	"/sys/module/iommufd/parameters/allow_unsafe_interrupts"
 #define FAILSLAB		"/sys/kernel/debug/failslab/"
 #define FAIL_PAGE_ALLOC		"/sys/kernel/debug/fail_page_alloc/"
 /* Past this many points a scenario is taken to never finish. */
@@ -49,7 +47,7 @@ static const char * const knobs[][2] = {
 	{ FAIL_PAGE_ALLOC "verbose", "0" },
 	{ SIM_KNOB("msi_window"), "none" },
 	{ SIM_KNOB("noexec"), "Y" },
-	{ IOMMUFD_UNSAFE_IRQS, "1" },
+	{ IOMMUFD_UNSAFE_IRQS, "N" },
 };
 
 #define NUM_KNOBS	ARRAY_SIZE(knobs)

@@ -57,9 +57,6 @@
 #define DMA_PAGES	16
 #define EPOCH_CALLS	10000UL
 
-#define IOMMUFD_UNSAFE_IRQS \
-	"/sys/module/iommufd/parameters/allow_unsafe_interrupts"
-
 static const struct sim_region regions[NUM_REGIONS] = {
 	{ .size = PAGE },
 	{ .size = 0x100, .offset = 4 },
@@ -1384,11 +1381,11 @@ FIXTURE_SETUP(fuzz)
 
 	/*
 	 * The knobs last: a failed assert in a setup skips the teardown, which
-	 * must not leave them changed. Type1 admits a group no MSI doorbell can
-	 * reach; iommufd's device bind still wants its parameter for it.
+	 * must not leave them changed. Type1 and iommufd admit a group no MSI
+	 * doorbell can reach without their allow_unsafe_interrupts.
 	 */
 	ASSERT_EQ(0, vp_save_and_set(&self->msi_window, SIM_KNOB("msi_window"), "none"));
-	if (vp_save_and_set(&self->unsafe_irqs, IOMMUFD_UNSAFE_IRQS, "1")) {
+	if (vp_save_and_set(&self->unsafe_irqs, IOMMUFD_UNSAFE_IRQS, "N")) {
 		vp_restore(&self->msi_window);
 		ASSERT_TRUE(false) TH_LOG("cannot set %s", IOMMUFD_UNSAFE_IRQS);
 	}

@@ -6,8 +6,9 @@
  * device's DMA landing where that domain says.
  *
  * The simulated devices cannot issue MSIs and the simulated IOMMU does no
- * interrupt remapping, so iommufd's allow_unsafe_interrupts is set while the
- * tests run.
+ * interrupt remapping: iommufd lets their groups in because no MSI doorbell
+ * is reachable, and the tests clear its allow_unsafe_interrupts to show that
+ * they need nothing else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,17 +23,15 @@
 #include "../kselftest_harness.h"
 #include "vfio_platform_util.h"
 
-#define UNSAFE_IRQS	"/sys/module/iommufd/parameters/allow_unsafe_interrupts"
-
 #define IOVA_SRC	0x100000ULL
 #define IOVA_DST	(IOVA_SRC + PAGE)
 #define CHUNK		64
 
-static int allow_unsafe_interrupts(char *old, size_t size)
+static int forbid_unsafe_interrupts(char *old, size_t size)
 {
-	int ret = vp_read(UNSAFE_IRQS, old, size);
+	int ret = vp_read(IOMMUFD_UNSAFE_IRQS, old, size);
 
-	return ret < 0 ? ret : vp_write(UNSAFE_IRQS, "Y\n");
+	return ret < 0 ? ret : vp_write(IOMMUFD_UNSAFE_IRQS, "N\n");
 }
 
 /* A device of the group, opened through its cdev and bound to the iommufd. */
@@ -125,7 +124,7 @@ static void cdev_ctx_close(struct cdev_ctx *c)
 	c->a.buf = NULL;
 	c->b.buf = NULL;
 	if (c->unsafe[0])
-		vp_write(UNSAFE_IRQS, "%s\n", c->unsafe);
+		vp_write(IOMMUFD_UNSAFE_IRQS, "%s\n", c->unsafe);
 	c->unsafe[0] = '\0';
 }
 
@@ -135,7 +134,7 @@ static int cdev_ctx_open(struct cdev_ctx *c)
 
 	ret = sim_knob("msi_window", "none");
 	if (!ret)
-		ret = allow_unsafe_interrupts(c->unsafe, sizeof(c->unsafe));
+		ret = forbid_unsafe_interrupts(c->unsafe, sizeof(c->unsafe));
 	if (ret)
 		return ret;
 	c->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
@@ -328,7 +327,7 @@ static void group_ctx_close(struct group_ctx *c)
 		c->pt[i].buf = NULL;
 	}
 	if (c->unsafe[0])
-		vp_write(UNSAFE_IRQS, "%s\n", c->unsafe);
+		vp_write(IOMMUFD_UNSAFE_IRQS, "%s\n", c->unsafe);
 	c->unsafe[0] = '\0';
 }
 
@@ -340,7 +339,7 @@ static int group_ctx_open(struct group_ctx *c)
 	snprintf(c->name, sizeof(c->name), "three-%d", getpid());
 	ret = sim_knob("msi_window", "none");
 	if (!ret)
-		ret = allow_unsafe_interrupts(c->unsafe, sizeof(c->unsafe));
+		ret = forbid_unsafe_interrupts(c->unsafe, sizeof(c->unsafe));
 	if (ret)
 		return ret;
 	c->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);

@@ -24,6 +24,7 @@
 static const char * const modules[] = {
 	"vfio_platform_kunit",
 	"vfio_iommu_type1_kunit",
+	"iommu-msi-kunit",
 };
 
 static unsigned int passed, failed, skipped;

@@ -21,6 +21,7 @@
  * afterwards.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -496,6 +497,409 @@ TEST_F(msi_cookie_domain, group_without_doorbell_gets_a_domain_without_cookie)
 	ASSERT_LT(0, domain);
 	EXPECT_NE(sim_domain_id(c->second.sim.name), domain);
 	EXPECT_EQ(0, msi_cookie(domain));
+}
+
+/*
+ * The same rule through the device cdev and iommufd: iommufd's bind judges
+ * the group as type1's attach does (with iommufd's allow_unsafe_interrupts),
+ * and judges it again when it attaches; a domain holding a group without
+ * doorbell gets no MSI cookie and no group that needs one.
+ */
+struct msi_cdev {
+	struct sim_dev sim;
+	int fd;
+	__u32 id;
+	struct sim_regs regs;
+};
+
+struct msi_fd_ctx {
+	struct vp_saved window;
+	struct vp_saved unsafe;
+	struct vp_saved msi_devices;
+	int iommufd;
+	__u32 ioas;
+	__u8 *buf;
+	struct msi_cdev a, b;
+	struct sim_dev newcomer;
+	int efd;
+};
+
+static void msi_fd_ctx_init(struct msi_fd_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->iommufd = -1;
+	c->a.fd = -1;
+	c->b.fd = -1;
+	c->efd = -1;
+}
+
+static void msi_cdev_close(struct msi_cdev *d)
+{
+	sim_regs_unmap(&d->regs);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	sim_destroy(&d->sim);
+}
+
+static void msi_fd_ctx_close(struct msi_fd_ctx *c)
+{
+	if (c->efd >= 0)
+		close(c->efd);
+	c->efd = -1;
+	msi_cdev_close(&c->b);
+	msi_cdev_close(&c->a);
+	sim_destroy(&c->newcomer);
+	if (c->iommufd >= 0)
+		close(c->iommufd);
+	c->iommufd = -1;
+	dma_buffer_free(c->buf, 2 * PAGE);
+	c->buf = NULL;
+	vp_restore(&c->msi_devices);
+	vp_restore(&c->unsafe);
+	vp_restore(&c->window);
+}
+
+/* The knobs, an iommufd with one IOAS mapping a buffer. */
+static int msi_fd_ctx_open(struct msi_fd_ctx *c, const char *window,
+			   bool unsafe)
+{
+	int ret;
+
+	ret = vp_save_and_set(&c->window, SIM_KNOB("msi_window"), window);
+	if (!ret)
+		ret = vp_save_and_set(&c->unsafe, IOMMUFD_UNSAFE_IRQS,
+				      unsafe ? "Y" : "N");
+	if (ret)
+		return ret;
+	c->buf = dma_buffer(2 * PAGE);
+	if (!c->buf)
+		return -ENOMEM;
+	c->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (c->iommufd < 0)
+		return -errno;
+	ret = iommufd_ioas_alloc(c->iommufd, &c->ioas);
+	return ret ?: iommufd_ioas_map(c->iommufd, c->ioas, c->buf, IOVA_BUF,
+				       2 * PAGE);
+}
+
+/* A device with wired interrupts only, in group @group, its cdev open. */
+static int msi_cdev_create(struct msi_cdev *d, const char *group)
+{
+	struct sim_config cfg;
+	unsigned int i;
+	int ret;
+
+	sim_config_init(&cfg);
+	cfg.num_irqs = NUM_IRQS;
+	for (i = 0; i < NUM_IRQS; i++)
+		cfg.level[i] = true;
+	cfg.group = group;
+	ret = sim_create(&d->sim, &cfg);
+	if (!ret)
+		ret = vp_bind(d->sim.name, VFIO_PLATFORM_DRIVER);
+	if (ret)
+		return ret;
+	d->fd = vfio_cdev_open(d->sim.name);
+	return d->fd < 0 ? d->fd : 0;
+}
+
+static int msi_cdev_bind(struct msi_fd_ctx *c, struct msi_cdev *d)
+{
+	int ret = vfio_cdev_bind_id(d->fd, c->iommufd, &d->id);
+
+	return ret ?: sim_regs_map(d->fd, &d->regs);
+}
+
+/* A device that can go: bound, and its cdev open. */
+static int msi_cdev_open(struct msi_fd_ctx *c, struct msi_cdev *d,
+			 const char *group)
+{
+	return msi_cdev_create(d, group) ?: msi_cdev_bind(c, d);
+}
+
+/* An attached device translates through its domain and interrupts by wire. */
+static void expect_cdev_working(struct __test_metadata *_metadata,
+				struct msi_fd_ctx *c, struct msi_cdev *d)
+{
+	long domain = sim_domain_id(d->sim.name);
+	unsigned int i;
+
+	ASSERT_LT(0, domain);
+	for (i = 0; i < PAGE; i++)
+		c->buf[i] = i * 13;
+	memset(c->buf + PAGE, 0, PAGE);
+	ASSERT_EQ(VFIO_PSIM_DMA_DONE, sim_dma(&d->regs, VFIO_PSIM_DMA_CMD_COPY,
+					      IOVA_BUF, IOVA_BUF + PAGE, PAGE));
+	EXPECT_EQ(0, memcmp(c->buf, c->buf + PAGE, PAGE));
+
+	if (c->efd < 0)
+		c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, c->efd);
+	ASSERT_EQ(0, vfio_irq_eventfd(d->fd, 1, VFIO_IRQ_SET_ACTION_TRIGGER,
+				      c->efd));
+	ASSERT_EQ(0, sim_ring(&d->regs, VFIO_PSIM_REG_IRQ_RAISE, 1U << 1));
+	EXPECT_EQ(1, efd_wait(c->efd, SIM_TIMEOUT_MS));
+	EXPECT_EQ(0, vfio_irq_none(d->fd, 1, VFIO_IRQ_SET_ACTION_TRIGGER, 0));
+}
+
+/* Every MSI window, with and without iommufd's allow_unsafe_interrupts. */
+FIXTURE(msi_bind) {
+	struct msi_fd_ctx ctx;
+};
+
+FIXTURE_VARIANT(msi_bind) {
+	const char *window;
+	bool unsafe;
+	bool refused;
+	int cookie;	/* whether the device's domain gets an MSI cookie */
+};
+
+FIXTURE_VARIANT_ADD(msi_bind, no_window) {
+	.window = "none",
+};
+
+FIXTURE_VARIANT_ADD(msi_bind, sw_msi_window) {
+	.window = "sw_msi",
+};
+
+FIXTURE_VARIANT_ADD(msi_bind, hw_msi_window) {
+	.window = "msi",
+	.refused = true,
+};
+
+FIXTURE_VARIANT_ADD(msi_bind, no_window_unsafe) {
+	.window = "none",
+	.unsafe = true,
+};
+
+FIXTURE_VARIANT_ADD(msi_bind, sw_msi_window_unsafe) {
+	.window = "sw_msi",
+	.unsafe = true,
+	.cookie = 1,
+};
+
+FIXTURE_VARIANT_ADD(msi_bind, hw_msi_window_unsafe) {
+	.window = "msi",
+	.unsafe = true,
+};
+
+FIXTURE_SETUP(msi_bind)
+{
+	msi_fd_ctx_init(&self->ctx);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	ASSERT_EQ(0, msi_fd_ctx_open(&self->ctx, variant->window,
+				     variant->unsafe));
+	ASSERT_EQ(0, msi_cdev_create(&self->ctx.a, NULL));
+}
+
+FIXTURE_TEARDOWN(msi_bind)
+{
+	msi_fd_ctx_close(&self->ctx);
+}
+
+TEST_F(msi_bind, cdev_bind_follows_the_msi_rule)
+{
+	struct msi_fd_ctx *c = &self->ctx;
+	int kmsg = vp_kmsg_open();
+	long domain;
+
+	ASSERT_LE(0, kmsg);
+	if (variant->refused) {
+		EXPECT_EQ(-EPERM, vfio_cdev_bind(c->a.fd, c->iommufd));
+		/* Nothing changed hands: the device is still the host's. */
+		EXPECT_EQ(SIM_DOMAIN_IDENTITY, sim_domain_id(c->a.sim.name));
+		EXPECT_TRUE(vp_kmsg_find(kmsg, "MSI interrupts are not isolated",
+					 "does not translate its MSI window"));
+		close(kmsg);
+		return;
+	}
+	close(kmsg);
+
+	ASSERT_EQ(0, msi_cdev_bind(c, &c->a));
+	ASSERT_EQ(0, vfio_cdev_attach(c->a.fd, c->ioas));
+	expect_cdev_working(_metadata, c, &c->a);
+	domain = sim_domain_id(c->a.sim.name);
+	EXPECT_EQ(variant->cookie, msi_cookie(domain));
+}
+
+/* A refused device binds once the parameter is set, not before. */
+TEST_F(msi_bind, refused_bind_is_retried_with_unsafe_interrupts)
+{
+	struct msi_fd_ctx *c = &self->ctx;
+
+	if (!variant->refused)
+		ASSERT_EQ(0, vp_write(SIM_KNOB("msi_window"), "msi\n"));
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "N\n"));
+	EXPECT_EQ(-EPERM, vfio_cdev_bind(c->a.fd, c->iommufd));
+	EXPECT_EQ(-EPERM, vfio_cdev_bind(c->a.fd, c->iommufd));
+
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "Y\n"));
+	ASSERT_EQ(0, msi_cdev_bind(c, &c->a));
+	ASSERT_EQ(0, vfio_cdev_attach(c->a.fd, c->ioas));
+	expect_cdev_working(_metadata, c, &c->a);
+}
+
+/*
+ * A group without doorbell (device a, behind a software-managed window) and
+ * a group let in by allow_unsafe_interrupts, which needs an MSI cookie
+ * (device b), in one IOAS.
+ */
+FIXTURE(msi_fd_cookie) {
+	struct msi_fd_ctx ctx;
+	char group_name[64];
+};
+
+FIXTURE_SETUP(msi_fd_cookie)
+{
+	struct msi_fd_ctx *c = &self->ctx;
+
+	msi_fd_ctx_init(c);
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	snprintf(self->group_name, sizeof(self->group_name), "msi-fd-%d",
+		 getpid());
+	ASSERT_EQ(0, msi_fd_ctx_open(c, "sw_msi", false));
+}
+
+FIXTURE_TEARDOWN(msi_fd_cookie)
+{
+	msi_fd_ctx_close(&self->ctx);
+}
+
+/* Device b, let in by the parameter, which is cleared again afterwards. */
+static void open_unsafe(struct __test_metadata *_metadata,
+			struct msi_fd_ctx *c)
+{
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "Y\n"));
+	ASSERT_EQ(0, msi_cdev_open(c, &c->b, NULL));
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "N\n"));
+}
+
+/*
+ * Automatic domains (IOAS attach): the group without doorbell first, then the
+ * one needing a cookie, which gets a domain of its own.
+ */
+TEST_F(msi_fd_cookie, cookie_group_gets_a_domain_of_its_own)
+{
+	struct msi_fd_ctx *c = &self->ctx;
+	long da, db;
+
+	ASSERT_EQ(0, msi_cdev_open(c, &c->a, self->group_name));
+	ASSERT_EQ(0, vfio_cdev_attach(c->a.fd, c->ioas));
+	da = sim_domain_id(c->a.sim.name);
+	ASSERT_LT(0, da);
+	EXPECT_EQ(0, msi_cookie(da));
+
+	open_unsafe(_metadata, c);
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "Y\n"));
+	ASSERT_EQ(0, vfio_cdev_attach(c->b.fd, c->ioas));
+	db = sim_domain_id(c->b.sim.name);
+	ASSERT_LT(0, db);
+	EXPECT_NE(da, db);
+	EXPECT_EQ(1, msi_cookie(db));
+	EXPECT_EQ(0, msi_cookie(da));
+
+	expect_cdev_working(_metadata, c, &c->a);
+	expect_cdev_working(_metadata, c, &c->b);
+}
+
+/* The other way round: the cookie domain first. */
+TEST_F(msi_fd_cookie, group_without_doorbell_avoids_the_cookie_domain)
+{
+	struct msi_fd_ctx *c = &self->ctx;
+	long da, db;
+
+	open_unsafe(_metadata, c);
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "Y\n"));
+	ASSERT_EQ(0, vfio_cdev_attach(c->b.fd, c->ioas));
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "N\n"));
+	db = sim_domain_id(c->b.sim.name);
+	ASSERT_LT(0, db);
+	EXPECT_EQ(1, msi_cookie(db));
+
+	ASSERT_EQ(0, msi_cdev_open(c, &c->a, self->group_name));
+	ASSERT_EQ(0, vfio_cdev_attach(c->a.fd, c->ioas));
+	da = sim_domain_id(c->a.sim.name);
+	ASSERT_LT(0, da);
+	EXPECT_NE(da, db);
+	EXPECT_EQ(0, msi_cookie(da));
+	expect_cdev_working(_metadata, c, &c->a);
+}
+
+/*
+ * Domains the user allocates: neither attach nor replace puts the two groups
+ * in one domain, whichever came first, and a refused one changes nothing.
+ */
+TEST_F(msi_fd_cookie, user_domains_are_not_shared_across_the_rule)
+{
+	struct msi_fd_ctx *c = &self->ctx;
+	__u32 hwpt_a, hwpt_b;
+	long da, db;
+
+	ASSERT_EQ(0, msi_cdev_open(c, &c->a, self->group_name));
+	open_unsafe(_metadata, c);
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "Y\n"));
+	ASSERT_EQ(0, iommufd_hwpt_alloc(c->iommufd, c->a.id, c->ioas, &hwpt_a));
+	ASSERT_EQ(0, iommufd_hwpt_alloc(c->iommufd, c->b.id, c->ioas, &hwpt_b));
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "N\n"));
+
+	ASSERT_EQ(0, vfio_cdev_attach(c->a.fd, hwpt_a));
+	da = sim_domain_id(c->a.sim.name);
+	ASSERT_LT(0, da);
+
+	/* b needs the cookie a's domain must never have. */
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "Y\n"));
+	EXPECT_EQ(-EINVAL, vfio_cdev_attach(c->b.fd, hwpt_a));
+	EXPECT_EQ(SIM_DOMAIN_BLOCKED, sim_domain_id(c->b.sim.name));
+	ASSERT_EQ(0, vfio_cdev_attach(c->b.fd, hwpt_b));
+	db = sim_domain_id(c->b.sim.name);
+	EXPECT_EQ(1, msi_cookie(db));
+	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "N\n"));
+
+	/* a cannot move into b's domain, and stays in its own. */
+	EXPECT_EQ(-EINVAL, vfio_cdev_attach(c->a.fd, hwpt_b));
+	EXPECT_EQ(da, sim_domain_id(c->a.sim.name));
+	EXPECT_EQ(0, msi_cookie(da));
+	expect_cdev_working(_metadata, c, &c->a);
+	expect_cdev_working(_metadata, c, &c->b);
+
+	/* Detached, nothing is left of either. */
+	ASSERT_EQ(0, vfio_cdev_detach(c->a.fd));
+	ASSERT_EQ(0, vfio_cdev_detach(c->b.fd));
+	EXPECT_EQ(SIM_DOMAIN_BLOCKED, sim_domain_id(c->a.sim.name));
+	EXPECT_EQ(SIM_DOMAIN_BLOCKED, sim_domain_id(c->b.sim.name));
+}
+
+/* A group that gained an MSI-capable device since bind is refused at attach. */
+TEST_F(msi_fd_cookie, group_that_gained_an_msi_device_is_refused_at_attach)
+{
+	struct msi_fd_ctx *c = &self->ctx;
+	struct sim_config cfg;
+	int ret;
+
+	if (msi_devices_missing())
+		SKIP(return, "%s", msi_devices_missing());
+	ASSERT_EQ(0, msi_cdev_open(c, &c->a, self->group_name));
+
+	sim_config_init(&cfg);
+	cfg.group = self->group_name;
+	ASSERT_EQ(0, vp_save_and_set(&c->msi_devices, SIM_KNOB("msi_devices"),
+				     "Y"));
+	ret = sim_create(&c->newcomer, &cfg);
+	ASSERT_EQ(0, vp_restore(&c->msi_devices));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(vp_iommu_group(c->a.sim.name),
+		  vp_iommu_group(c->newcomer.name));
+
+	EXPECT_EQ(-EPERM, vfio_cdev_attach(c->a.fd, c->ioas));
+	EXPECT_EQ(SIM_DOMAIN_BLOCKED, sim_domain_id(c->a.sim.name));
+
+	/* Without the newcomer, the group is what it was when it was bound. */
+	ASSERT_EQ(0, sim_destroy(&c->newcomer));
+	ASSERT_EQ(0, vfio_cdev_attach(c->a.fd, c->ioas));
+	expect_cdev_working(_metadata, c, &c->a);
 }
 
 TEST_HARNESS_MAIN

@@ -176,9 +176,8 @@ static int open_cdev(struct _test_data_request *self)
 	__u32 ioas;
 	int ret;
 
-	/* Until iommufd judges platform groups as type1 does. */
-	ret = vp_save_and_set(&self->unsafe,
-			      "/sys/module/iommufd/parameters/allow_unsafe_interrupts", "Y");
+	/* No MSI doorbell is reachable: iommufd needs no parameter. */
+	ret = vp_save_and_set(&self->unsafe, IOMMUFD_UNSAFE_IRQS, "N");
 	if (ret)
 		return ret;
 	self->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);

@@ -489,7 +489,6 @@ TEST_F(reset, no_source_binds_without_reset_required)
  * other device is closed or has the same owner: same IOMMU group, or bound
  * to the same iommufd.
  */
-#define UNSAFE_IRQS	"/sys/module/iommufd/parameters/allow_unsafe_interrupts"
 #define SHARED_LINE	"62"
 
 /* Two devices on SHARED_LINE, and the files their owners hold. */
@@ -719,8 +718,8 @@ TEST_F(shared_line, cdev_owner_is_the_iommufd)
 	int i;
 
 	ASSERT_EQ(0, shared_line_create(&self->p, NULL));
-	/* iommufd's bind applies the MSI isolation rule to every group. */
-	ASSERT_EQ(0, vp_save_and_set(&self->unsafe_irqs, UNSAFE_IRQS, "Y"));
+	/* No MSI doorbell is reachable: iommufd needs no parameter. */
+	ASSERT_EQ(0, vp_save_and_set(&self->unsafe_irqs, IOMMUFD_UNSAFE_IRQS, "N"));
 	for (i = 0; i < 2; i++) {
 		self->p.iommufd[i] = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, self->p.iommufd[i]);

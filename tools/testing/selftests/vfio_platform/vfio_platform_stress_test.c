@@ -57,8 +57,6 @@
 /* IRQ_RAISE bits of both lines */
 #define BOTH_LINES	0x3U
 
-#define IOMMUFD_UNSAFE_IRQS \
-	"/sys/module/iommufd/parameters/allow_unsafe_interrupts"
 #define SIM_PARAMS	"/sys/module/vfio_platform_sim/parameters/"
 
 /*
@@ -1423,7 +1421,7 @@ FIXTURE_SETUP(owners)
 	if (sim_missing())
 		SKIP(return, "%s", sim_missing());
 	ASSERT_EQ(0, sim_knob("msi_window", "none"));
-	ASSERT_EQ(0, vp_save_and_set(&c->unsafe, IOMMUFD_UNSAFE_IRQS, "Y"));
+	ASSERT_EQ(0, vp_save_and_set(&c->unsafe, IOMMUFD_UNSAFE_IRQS, "N"));
 	c->baseline_domains = count_domains();
 	sim_config_init(&cfg);
 	cfg.num_irqs = 1;
@@ -1840,7 +1838,7 @@ FIXTURE_SETUP(cycles)
 	if (sim_missing())
 		SKIP(return, "%s", sim_missing());
 	ASSERT_EQ(0, sim_knob("msi_window", "none"));
-	ASSERT_EQ(0, vp_save_and_set(&c->unsafe, IOMMUFD_UNSAFE_IRQS, "Y"));
+	ASSERT_EQ(0, vp_save_and_set(&c->unsafe, IOMMUFD_UNSAFE_IRQS, "N"));
 	sim_config_init(&cfg);
 	cfg.num_irqs = 1;
 	ASSERT_EQ(0, sim_create(&c->dev, &cfg));

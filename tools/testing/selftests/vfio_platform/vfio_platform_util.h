@@ -39,6 +39,9 @@ struct vp_saved {
 /* type1's switch for groups without MSI isolation. */
 #define TYPE1_UNSAFE_IRQS \
 	"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
+/* iommufd's. */
+#define IOMMUFD_UNSAFE_IRQS \
+	"/sys/module/iommufd/parameters/allow_unsafe_interrupts"
 /* A knob of the simulated IOMMU, see debugfs-vfio-platform-sim. */
 #define SIM_KNOB(name)		SIM_DEBUGFS "/iommu/" name
 
