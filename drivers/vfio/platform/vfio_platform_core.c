@@ -253,9 +253,19 @@ int vfio_platform_register_device(struct device *dev,
 	if (ret)
 		goto err_put;
 
+	/*
+	 * The devices of an IOMMU group share its domain: one device set
+	 * orders their opens, closes and attach, replace and detach calls, as
+	 * the functions of a PCI slot get. The group outlives the set, which
+	 * goes with the last of its devices.
+	 */
 	group = iommu_group_get(dev);
 	had_group = group;
+	if (group)
+		ret = vfio_assign_device_set(&vpdev->vdev, group);
 	iommu_group_put(group);
+	if (ret)
+		goto err_put;
 
 	ret = vfio_register_group_dev(&vpdev->vdev);
 	if (ret) {

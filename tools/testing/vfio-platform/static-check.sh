@@ -94,8 +94,10 @@ for f in "${ours[@]}"; do
 	esac
 done
 
+# A Fixes: tag names an upstream commit, and the tree comes from Debian's source
+# package, without upstream's history for checkpatch to look the commit up in.
 for p in "${patches[@]}"; do
-	checkpatch "$p"
+	checkpatch --ignore UNKNOWN_COMMIT_ID "$p"
 	verdict checkpatch "${p#"$VP_TOP"/}"
 done
 

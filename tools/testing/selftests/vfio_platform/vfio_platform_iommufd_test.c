@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -38,6 +40,7 @@ static int forbid_unsafe_interrupts(char *old, size_t size)
 struct cdev {
 	struct sim_dev sim;
 	int fd;
+	__u32 id;
 	struct sim_regs regs;
 };
 
@@ -56,7 +59,7 @@ static int cdev_open(struct cdev *c, const char *group, int iommufd)
 	c->fd = vfio_cdev_open(c->sim.name);
 	if (c->fd < 0)
 		return c->fd;
-	ret = vfio_cdev_bind(c->fd, iommufd);
+	ret = vfio_cdev_bind_id(c->fd, iommufd, &c->id);
 	return ret ?: sim_regs_map(c->fd, &c->regs);
 }
 
@@ -485,6 +488,340 @@ TEST_F(group, devices_translate_where_the_group_is_attached)
 		check_domains(_metadata, g, n, freed);
 		check_dma(_metadata, g, n);
 	}
+}
+
+/*
+ * The same group with page tables the user allocates (IOMMU_HWPT_ALLOC), both
+ * in one IOAS or one in each: hwpt 0 and hwpt 1 outlive every attach, so
+ * what the steps change is which domain the group translates through and who
+ * holds a reference to each page table, which IOMMU_DESTROY shows (EBUSY
+ * while anything but the user holds one).
+ */
+struct hwpt_group_ctx {
+	struct group_ctx g;
+	__u32 hwpt[2];
+	long dom[2];
+	unsigned int space[2];	/* the IOAS (index in g.pt) of each hwpt */
+};
+
+FIXTURE(hwpt_group) {
+	struct hwpt_group_ctx ctx;
+};
+
+FIXTURE_VARIANT(hwpt_group) {
+	bool two_ioas;
+	struct step steps[24];
+};
+
+/* The sequences of the replace discussion, with the hwpts in one IOAS ... */
+FIXTURE_VARIANT_ADD(hwpt_group, all_attached_then_each_replaced) {
+	.steps = { A(0), A(1), A(2), B(0), B(1), B(2), D(0), D(1), D(2) },
+};
+
+FIXTURE_VARIANT_ADD(hwpt_group, one_detached_two_replaced_third_attached) {
+	.steps = { A(0), A(1), A(2), D(0), B(1), B(2), B(0), D(2), D(0), D(1) },
+};
+
+FIXTURE_VARIANT_ADD(hwpt_group, two_detached_last_replaced_others_attached) {
+	.steps = { A(0), A(1), A(2), D(0), D(1), B(2), B(0), B(1), D(1), D(2),
+		   D(0) },
+};
+
+/* ... and with hwpt 1 in an IOAS of its own: reserved regions move too. */
+FIXTURE_VARIANT_ADD(hwpt_group, all_attached_then_each_replaced_across_ioas) {
+	.two_ioas = true,
+	.steps = { A(0), A(1), A(2), B(0), B(1), B(2), D(0), D(1), D(2) },
+};
+
+FIXTURE_VARIANT_ADD(hwpt_group, one_detached_two_replaced_third_attached_across_ioas) {
+	.two_ioas = true,
+	.steps = { A(0), A(1), A(2), D(0), B(1), B(2), B(0), D(2), D(0), D(1) },
+};
+
+FIXTURE_VARIANT_ADD(hwpt_group, two_detached_last_replaced_others_attached_across_ioas) {
+	.two_ioas = true,
+	.steps = { A(0), A(1), A(2), D(0), D(1), B(2), B(0), B(1), D(1), D(2),
+		   D(0) },
+};
+
+static int hwpt_destroy(int iommufd, __u32 id)
+{
+	struct iommu_destroy destroy = { .size = sizeof(destroy), .id = id };
+
+	return ioctl(iommufd, IOMMU_DESTROY, &destroy) ? -errno : 0;
+}
+
+static int hwpt_group_open(struct hwpt_group_ctx *h, bool two_ioas)
+{
+	struct group_ctx *g = &h->g;
+	unsigned int p;
+	int ret;
+
+	ret = group_ctx_open(g);
+	for (p = 0; p < 2 && !ret; p++) {
+		h->space[p] = two_ioas ? p : 0;
+		ret = iommufd_hwpt_alloc(g->iommufd, g->dev[0].id,
+					 g->pt[h->space[p]].ioas, &h->hwpt[p]);
+	}
+	return ret;
+}
+
+FIXTURE_SETUP(hwpt_group)
+{
+	unsigned int i;
+	int ret;
+
+	memset(&self->ctx, 0, sizeof(self->ctx));
+	for (i = 0; i < NDEV; i++)
+		self->ctx.g.dev[i].fd = -1;
+	self->ctx.g.iommufd = -1;
+	self->ctx.g.group_pt = NONE;
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	ret = hwpt_group_open(&self->ctx, variant->two_ioas);
+	if (ret)
+		group_ctx_close(&self->ctx.g);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(hwpt_group)
+{
+	group_ctx_close(&self->ctx.g);
+}
+
+/*
+ * Where each device translates and its DMA lands, and who holds a reference
+ * to each page table: the page table of an attached group cannot be destroyed.
+ */
+static void check_hwpt_group(struct __test_metadata *_metadata,
+			     struct hwpt_group_ctx *h, unsigned int n)
+{
+	struct group_ctx *g = &h->g;
+	unsigned int i, p, q;
+	int ret;
+
+	for (p = 0; p < 2; p++)
+		memset(g->pt[p].buf + PAGE, 0, PAGE);
+	for (i = 0; i < NDEV; i++) {
+		long want = g->group_pt == NONE ? SIM_DOMAIN_BLOCKED :
+						 h->dom[g->group_pt];
+
+		EXPECT_EQ(want, sim_domain_id(g->dev[i].sim.name))
+			TH_LOG("step %u device %u", n, i);
+		ret = sim_dma(&g->dev[i].regs, VFIO_PSIM_DMA_CMD_COPY, IOVA_SRC,
+			      IOVA_DST + i * CHUNK, CHUNK);
+		EXPECT_EQ(g->group_pt == NONE ? VFIO_PSIM_DMA_FAULT :
+						VFIO_PSIM_DMA_DONE, ret)
+			TH_LOG("step %u device %u", n, i);
+		for (q = 0; q < 2; q++) {
+			bool lands = g->group_pt != NONE &&
+				     h->space[g->group_pt] == q;
+
+			EXPECT_EQ(lands, space_got(&g->pt[q], i * CHUNK))
+				TH_LOG("step %u device %u IOAS %u", n, i, q);
+		}
+	}
+	if (g->group_pt != NONE)
+		EXPECT_EQ(-EBUSY, hwpt_destroy(g->iommufd, h->hwpt[g->group_pt]))
+			TH_LOG("step %u", n);
+}
+
+TEST_F(hwpt_group, devices_translate_where_the_group_is_attached)
+{
+	struct hwpt_group_ctx *h = &self->ctx;
+	struct group_ctx *g = &h->g;
+	const struct step *s;
+	unsigned int n, p;
+	int ret;
+
+	for (n = 0, s = variant->steps; s->op != END; n++, s++) {
+		int want = 0;
+
+		if (s->op == DETACH) {
+			ASSERT_TRUE(g->attached[s->dev]) TH_LOG("bad variant step %u", n);
+			ret = vfio_cdev_detach(g->dev[s->dev].fd);
+			g->attached[s->dev] = false;
+			if (!any_attached(g))
+				g->group_pt = NONE;
+		} else if (g->attached[s->dev] || g->group_pt == NONE ||
+			   g->group_pt == s->pt) {
+			/* An attach, or a replace that moves the whole group. */
+			ret = vfio_cdev_attach(g->dev[s->dev].fd, h->hwpt[s->pt]);
+			g->group_pt = s->pt;
+			g->attached[s->dev] = true;
+			if (!ret && !h->dom[s->pt])
+				h->dom[s->pt] = sim_domain_id(g->dev[s->dev].sim.name);
+			ASSERT_LT(0, h->dom[s->pt]) TH_LOG("step %u", n);
+		} else {
+			/* Not attached, and its group is attached elsewhere. */
+			want = -EINVAL;
+			ret = vfio_cdev_attach(g->dev[s->dev].fd, h->hwpt[s->pt]);
+		}
+		ASSERT_EQ(want, ret) TH_LOG("step %u", n);
+		check_hwpt_group(_metadata, h, n);
+	}
+
+	/* Nothing attached: the user holds the only reference to each. */
+	ASSERT_EQ((unsigned int)NONE, g->group_pt);
+	EXPECT_NE(h->dom[0], h->dom[1]);
+	for (p = 0; p < 2; p++) {
+		EXPECT_EQ(0, hwpt_destroy(g->iommufd, h->hwpt[p]));
+		EXPECT_FALSE(sim_domain_exists(h->dom[p]));
+	}
+}
+
+/*
+ * The same operations at once: one thread per device of the group replaces,
+ * detaches and attaches it again, for VP_RACE_SECONDS (10). Whatever the
+ * order, a device is attached where the group is or refused with EINVAL, and
+ * once all are detached every reference is back: the page tables can be
+ * destroyed, and nothing warned of a refcount gone wrong.
+ */
+FIXTURE(group_race) {
+	struct hwpt_group_ctx ctx;
+};
+
+FIXTURE_VARIANT(group_race) {
+	bool two_ioas;
+	bool auto_domains;	/* attach to the IOAS: iommufd picks the hwpt */
+};
+
+FIXTURE_VARIANT_ADD(group_race, hwpts_in_one_ioas) {
+};
+
+FIXTURE_VARIANT_ADD(group_race, hwpts_in_two_ioas) {
+	.two_ioas = true,
+};
+
+FIXTURE_VARIANT_ADD(group_race, automatic_domains_in_two_ioas) {
+	.two_ioas = true,
+	.auto_domains = true,
+};
+
+FIXTURE_SETUP(group_race)
+{
+	unsigned int i;
+	int ret;
+
+	memset(&self->ctx, 0, sizeof(self->ctx));
+	for (i = 0; i < NDEV; i++)
+		self->ctx.g.dev[i].fd = -1;
+	self->ctx.g.iommufd = -1;
+	self->ctx.g.group_pt = NONE;
+	if (sim_missing())
+		SKIP(return, "%s", sim_missing());
+	ret = hwpt_group_open(&self->ctx, variant->two_ioas);
+	if (ret)
+		group_ctx_close(&self->ctx.g);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(group_race)
+{
+	group_ctx_close(&self->ctx.g);
+}
+
+struct racer {
+	pthread_t thread;
+	int fd;
+	__u32 pt[2];
+	unsigned int seed;
+	volatile bool *stop;
+	bool attached;
+	unsigned long ops, refused;
+	int error;		/* the first unexpected result, or 0 */
+};
+
+/* The ioctls without the library's log line for each failure: many fail. */
+static int racer_attach(int fd, __u32 pt_id)
+{
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = sizeof(attach),
+		.pt_id = pt_id,
+	};
+
+	return ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) ? -errno : 0;
+}
+
+static int racer_detach(int fd)
+{
+	struct vfio_device_detach_iommufd_pt detach = { .argsz = sizeof(detach) };
+
+	return ioctl(fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach) ? -errno : 0;
+}
+
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+	int ret;
+
+	while (!*r->stop && !r->error) {
+		unsigned int roll = rand_r(&r->seed) % 4;
+
+		if (r->attached && roll == 0) {
+			ret = racer_detach(r->fd);
+			if (ret)
+				r->error = ret;
+			r->attached = false;
+		} else {
+			/* Attach, or replace: EINVAL if the group is elsewhere. */
+			ret = racer_attach(r->fd, r->pt[roll & 1]);
+			if (!ret)
+				r->attached = true;
+			else if (ret == -EINVAL && !r->attached)
+				r->refused++;
+			else
+				r->error = ret;
+		}
+		r->ops++;
+	}
+	return NULL;
+}
+
+static unsigned long race_seconds(void)
+{
+	const char *v = getenv("VP_RACE_SECONDS");
+
+	return v && *v ? strtoul(v, NULL, 0) : 10;
+}
+
+TEST_F(group_race, siblings_replace_detach_and_attach_at_once)
+{
+	struct hwpt_group_ctx *h = &self->ctx;
+	struct group_ctx *g = &h->g;
+	struct racer r[NDEV] = {};
+	volatile bool stop = false;
+	unsigned long ops = 0, refused = 0;
+	unsigned int i, p;
+
+	for (i = 0; i < NDEV; i++) {
+		r[i].fd = g->dev[i].fd;
+		for (p = 0; p < 2; p++)
+			r[i].pt[p] = variant->auto_domains ? g->pt[p].ioas : h->hwpt[p];
+		r[i].seed = i + 1;
+		r[i].stop = &stop;
+		ASSERT_EQ(0, pthread_create(&r[i].thread, NULL, racer_run, &r[i]));
+	}
+	sleep(race_seconds());
+	stop = true;
+	for (i = 0; i < NDEV; i++) {
+		pthread_join(r[i].thread, NULL);
+		EXPECT_EQ(0, r[i].error) TH_LOG("device %u: %s", i, strerror(-r[i].error));
+		ops += r[i].ops;
+		refused += r[i].refused;
+	}
+	TH_LOG("%lu operations, %lu attaches refused", ops, refused);
+	EXPECT_LT(0UL, ops - refused);
+
+	/* Detached, each device is blocked and every reference is back. */
+	for (i = 0; i < NDEV; i++) {
+		if (r[i].attached)
+			EXPECT_EQ(0, vfio_cdev_detach(g->dev[i].fd));
+	}
+	for (i = 0; i < NDEV; i++)
+		EXPECT_EQ(SIM_DOMAIN_BLOCKED, sim_domain_id(g->dev[i].sim.name));
+	for (p = 0; p < 2; p++)
+		EXPECT_EQ(0, hwpt_destroy(g->iommufd, h->hwpt[p]));
 }
 
 TEST_HARNESS_MAIN
