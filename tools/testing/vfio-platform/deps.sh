@@ -12,9 +12,9 @@
 # the guest's busybox-static and bash-static with apt-get download. Those two are not
 # installed: their arm64 builds would replace the host's own.
 #
-# arm64 also fetches QEMU 10.0 (qemu-system-arm, -common, -data) from bookworm-backports
-# with apt-get download and unpacks it with dpkg-deb into the cache (VP_QEMU_DIR), for the
-# arm64 guests. The machine's apt sources are never changed: a private apt state there
+# Both fetch QEMU 10.0 (qemu-system-arm, -common, -data) from bookworm-backports with
+# apt-get download and unpack it with dpkg-deb into the cache (VP_QEMU_DIR), for the
+# arm64 guests and for vfio_platform_qemu_test's QEMU 10.0 client in the x86_64 guest. The machine's apt sources are never changed: a private apt state there
 # names bookworm-backports of the mirror the machine's sources use for bookworm, and
 # `apt-get update` in it reads and writes nothing of the machine's. An unpacked copy is
 # reused; a new one is fetched only when it is missing or too old.
@@ -220,12 +220,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	vp_log "packages installed"
 fi
 
-case $arch in
-arm64|aarch64)
-	# Every clone on the machine shares the cache: one fetch at a time.
-	mkdir -p "$VP_QEMU_DIR"
-	exec {lock}>"$VP_QEMU_DIR/.lock"
-	flock "$lock"
-	fetch_qemu
-	;;
-esac
+# Both: the arm64 guests run on it, and the x86_64 guest runs it as a VFIO client.
+# Every clone on the machine shares the cache: one fetch at a time.
+mkdir -p "$VP_QEMU_DIR"
+exec {lock}>"$VP_QEMU_DIR/.lock"
+flock "$lock"
+fetch_qemu

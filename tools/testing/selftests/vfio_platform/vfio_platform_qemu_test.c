@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A simulated device assigned to an aarch64 guest by QEMU's vfio-platform
- * device (qemu-system-aarch64 -M virt, TCG), through the group and a type1
- * container.
+ * device (qemu-system-aarch64 -M virt, TCG), by each client the device has:
+ * QEMU 7.2 from bookworm through the group and a type1 container, and QEMU
+ * 10.0 from bookworm-backports (the last series with vfio-platform) through
+ * the container and through the device cdev with iommufd (-object iommufd).
+ * The variant names say which: qemu7_container, qemu10_container,
+ * qemu10_iommufd.
  *
  * QEMU 7.2 generates guest device-tree nodes for two Calxeda and AMD devices
  * only and refuses to start with any other vfio-platform device, unless the
@@ -15,16 +19,18 @@
  * guest's memory map must then show.
  *
  * What is checked, from outside QEMU: the simulator's debugfs (IOMMU domain,
- * page table, interrupt lines), /proc/interrupts, vfio_iommu_type1's module
- * references; and from inside, through the human monitor on a unix socket:
- * info qtree, info mtree, xp, and dumpdtb (a Debian addition to QEMU 7.2's
- * monitor) for the device tree the guest got. The guest of the qemu_irq tests raises the
+ * page table, interrupt lines), /proc/interrupts, the module references of
+ * vfio_iommu_type1 or iommufd; and from inside, through the human monitor on
+ * a unix socket: info qtree, info mtree, xp, and dumpdtb (a Debian addition
+ * to QEMU 7.2's monitor, upstream's in 10.0) for the device tree the guest
+ * got. The guest of the qemu_irq tests raises the
  * device's level interrupt, which QEMU forwards to the guest's GIC and
  * completes when the memory of the device is next accessed.
  *
- * Needs qemu-system-aarch64 and dtc in PATH, and a device-tree node for the
- * simulated devices (of_node/compatible in sysfs), which QEMU reads: a test
- * fails, saying so, when one is missing.
+ * Needs qemu-system-aarch64 and dtc in PATH, QEMU 10.0 unpacked where
+ * VP_QEMU10_ROOT says (deps.sh does it, selftests.sh passes it), and a
+ * device-tree node for the simulated devices (of_node/compatible in sysfs),
+ * which QEMU reads: a test fails, saying so, when one is missing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -113,11 +119,21 @@ static const char * const qemu_file_names[F_NUM] = {
 	[F_LIVE_DTS] = "live.dts",
 };
 
+/* Which QEMU, and through which interface. */
+struct qemu_client {
+	bool backport;			/* QEMU 10.0, in VP_QEMU10_ROOT */
+	bool iommufd;			/* device cdev and iommufd */
+};
+
 struct qemu_ctx {
+	const struct qemu_client *client;
+	char bin[PATH_MAX];		/* qemu-system-aarch64 */
+	char datadir[PATH_MAX];		/* its firmware and ROMs, or "" */
+	const char *iommu_module;	/* vfio_iommu_type1 or iommufd */
 	struct sim_dev sim;
 	struct vp_saved msi_window;
 	int group;			/* the device's IOMMU group number */
-	unsigned long long type1_refs;	/* before QEMU started */
+	unsigned long long iommu_refs;	/* of iommu_module, before QEMU */
 	__u64 region_addr[NUM_REGIONS];	/* guest physical */
 	char dir[64];			/* files of this test */
 	char file[F_NUM][96];
@@ -196,11 +212,14 @@ static void cmdline_add(struct cmdline *cl, unsigned int n, ...)
 }
 
 /* QEMU's options of the machine: the same to dump its device tree and to run it. */
-static void cmdline_machine(struct cmdline *cl, const char *machine)
+static void cmdline_machine(struct cmdline *cl, const struct qemu_ctx *c,
+			    const char *machine)
 {
-	cmdline_add(cl, 15, QEMU_BIN, "-machine", machine, "-cpu", GUEST_CPU,
+	cmdline_add(cl, 15, c->bin, "-machine", machine, "-cpu", GUEST_CPU,
 		    "-m", GUEST_RAM, "-smp", "1", "-accel", "tcg", "-nodefaults",
 		    "-no-user-config", "-display", "none");
+	if (c->datadir[0])
+		cmdline_add(cl, 2, "-L", c->datadir);
 }
 
 /*
@@ -382,7 +401,7 @@ static int make_dtb(struct qemu_ctx *c)
 		return ret;
 
 	snprintf(machine, sizeof(machine), "virt,dumpdtb=%s", c->file[F_VIRT_DTB]);
-	cmdline_machine(&dump, machine);
+	cmdline_machine(&dump, c, machine);
 	ret = run(&dump, c->file[F_TOOL_LOG], QEMU_START_MS);
 	if (ret)
 		return ret;
@@ -584,10 +603,13 @@ static int qemu_start(struct qemu_ctx *c)
 	struct cmdline cl = {};
 	pid_t pid;
 
-	snprintf(device, sizeof(device), "vfio-platform,host=%s", c->sim.name);
+	snprintf(device, sizeof(device), "vfio-platform,host=%s%s", c->sim.name,
+		 c->client->iommufd ? ",iommufd=ifd0" : "");
 	snprintf(monitor, sizeof(monitor), "unix:%s,server=on,wait=off",
 		 c->file[F_MON]);
-	cmdline_machine(&cl, "virt");
+	cmdline_machine(&cl, c, "virt");
+	if (c->client->iommufd)
+		cmdline_add(&cl, 2, "-object", "iommufd,id=ifd0");
 	cmdline_add(&cl, 8, "-kernel", c->file[F_GUEST_BIN], "-dtb",
 		    c->file[F_GUEST_DTB], "-device", device, "-monitor", monitor);
 	pid = spawn(&cl, c->file[F_QEMU_LOG]);
@@ -627,10 +649,52 @@ static void ctx_close(struct qemu_ctx *c)
 	c->dir[0] = '\0';
 }
 
-static void ctx_init(struct qemu_ctx *c)
+static void ctx_init(struct qemu_ctx *c, const struct qemu_client *client)
 {
 	memset(c, 0, sizeof(*c));
 	c->mon = -1;
+	c->client = client;
+	c->iommu_module = client->iommufd ? "iommufd" : "vfio_iommu_type1";
+}
+
+static int iommu_refs(const struct qemu_ctx *c, unsigned long long *refs)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", c->iommu_module);
+	return vp_read_ull(path, refs);
+}
+
+/*
+ * The QEMU of the client: 7.2 from PATH, with its own modules, or 10.0 from
+ * VP_QEMU10_ROOT, which must load its modules and ROMs from there.
+ */
+static int find_qemu(struct qemu_ctx *c)
+{
+	const char *root = getenv("VP_QEMU10_ROOT");
+	char moddir[PATH_MAX];
+
+	if (!c->client->backport) {
+		unsetenv("QEMU_MODULE_DIR");
+		snprintf(c->bin, sizeof(c->bin), "%s", QEMU_BIN);
+		if (in_path(QEMU_BIN))
+			return 0;
+		fprintf(stderr, "# needs %s in PATH (Debian package qemu-system-arm)\n",
+			QEMU_BIN);
+		return -ENOENT;
+	}
+	if (!root || !*root) {
+		fprintf(stderr, "# VP_QEMU10_ROOT does not say where QEMU 10.0 is (deps.sh)\n");
+		return -ENOENT;
+	}
+	snprintf(c->bin, sizeof(c->bin), "%s/usr/bin/%s", root, QEMU_BIN);
+	snprintf(c->datadir, sizeof(c->datadir), "%s/usr/share/qemu", root);
+	snprintf(moddir, sizeof(moddir), "%s/usr/lib/x86_64-linux-gnu/qemu", root);
+	if (access(c->bin, X_OK) || access(moddir, R_OK)) {
+		fprintf(stderr, "# no QEMU 10.0 in %s (deps.sh unpacks it)\n", root);
+		return -ENOENT;
+	}
+	return setenv("QEMU_MODULE_DIR", moddir, 1) ? -errno : 0;
 }
 
 /* Everything up to a running QEMU with the device assigned. */
@@ -644,11 +708,14 @@ static int ctx_open(struct qemu_ctx *c, bool raise)
 		fprintf(stderr, "# %s\n", sim_missing());
 		return -ENODEV;
 	}
-	if (!in_path(QEMU_BIN) || !in_path(DTC_BIN)) {
-		fprintf(stderr, "# needs %s and %s in PATH (Debian packages %s)\n",
-			QEMU_BIN, DTC_BIN, "qemu-system-arm, device-tree-compiler");
+	if (!in_path(DTC_BIN)) {
+		fprintf(stderr, "# needs %s in PATH (Debian package %s)\n",
+			DTC_BIN, "device-tree-compiler");
 		return -ENOENT;
 	}
+	ret = find_qemu(c);
+	if (ret)
+		return ret;
 
 	sim_config_init(&cfg);
 	cfg.num_regions = NUM_REGIONS;
@@ -656,7 +723,7 @@ static int ctx_open(struct qemu_ctx *c, bool raise)
 		cfg.regions[i].size = region_size[i];
 	cfg.num_irqs = NUM_IRQS;
 	cfg.level[LEVEL] = true;
-	/* No MSI window: type1 takes the group without interrupt remapping. */
+	/* No MSI window: the group needs no interrupt remapping. */
 	ret = vp_save_and_set(&c->msi_window, SIM_KNOB("msi_window"), "none");
 	if (!ret)
 		ret = sim_create(&c->sim, &cfg);
@@ -667,7 +734,7 @@ static int ctx_open(struct qemu_ctx *c, bool raise)
 	c->group = vp_iommu_group(c->sim.name);
 	if (c->group < 0)
 		return c->group;
-	ret = vp_read_ull("/sys/module/vfio_iommu_type1/refcnt", &c->type1_refs);
+	ret = iommu_refs(c, &c->iommu_refs);
 	if (ret)
 		return ret;
 
@@ -819,11 +886,26 @@ FIXTURE(qemu) {
 	struct qemu_ctx ctx;
 };
 
+FIXTURE_VARIANT(qemu) {
+	struct qemu_client client;
+};
+
+FIXTURE_VARIANT_ADD(qemu, qemu7_container) {
+};
+
+FIXTURE_VARIANT_ADD(qemu, qemu10_container) {
+	.client = { .backport = true },
+};
+
+FIXTURE_VARIANT_ADD(qemu, qemu10_iommufd) {
+	.client = { .backport = true, .iommufd = true },
+};
+
 FIXTURE_SETUP(qemu)
 {
 	int ret;
 
-	ctx_init(&self->ctx);
+	ctx_init(&self->ctx, &variant->client);
 	ret = ctx_open(&self->ctx, false);
 	if (ret)
 		ctx_close(&self->ctx);
@@ -905,14 +987,14 @@ TEST_F_TIMEOUT(qemu, gives_the_guest_the_device_node, QEMU_TEST_TIMEOUT)
 	free(dts);
 }
 
-TEST_F_TIMEOUT(qemu, maps_guest_ram_through_type1, QEMU_TEST_TIMEOUT)
+TEST_F_TIMEOUT(qemu, maps_guest_ram_through_the_iommu, QEMU_TEST_TIMEOUT)
 {
 	unsigned long long refs;
 	long domain;
 
-	/* Each container set to a type1 IOMMU holds the module. */
-	ASSERT_EQ(0, vp_read_ull("/sys/module/vfio_iommu_type1/refcnt", &refs));
-	EXPECT_EQ(self->ctx.type1_refs + 1, refs);
+	/* A container set to a type1 IOMMU, or /dev/iommu open, holds the module. */
+	ASSERT_EQ(0, iommu_refs(&self->ctx, &refs));
+	EXPECT_EQ(self->ctx.iommu_refs + 1, refs) TH_LOG("%s", self->ctx.iommu_module);
 
 	domain = sim_domain_id(self->ctx.sim.name);
 	ASSERT_LT(0, domain) TH_LOG("%s is not in a paging domain", self->ctx.sim.name);
@@ -984,8 +1066,8 @@ TEST_F_TIMEOUT(qemu, quit_leaves_no_mapping_irq_or_group_reference, QEMU_TEST_TI
 		EXPECT_EQ(-1, irq_count(&self->ctx, irq[i], i))
 			TH_LOG("line %u (irq %d) still requested", i, irq[i]);
 	}
-	ASSERT_EQ(0, vp_read_ull("/sys/module/vfio_iommu_type1/refcnt", &refs));
-	EXPECT_EQ(self->ctx.type1_refs, refs);
+	ASSERT_EQ(0, iommu_refs(&self->ctx, &refs));
+	EXPECT_EQ(self->ctx.iommu_refs, refs) TH_LOG("%s", self->ctx.iommu_module);
 
 	/* Nobody holds the group: it opens, and the device goes back to its driver. */
 	group = vfio_group_open(self->ctx.group);
@@ -1000,11 +1082,26 @@ FIXTURE(qemu_irq) {
 	struct qemu_ctx ctx;
 };
 
+FIXTURE_VARIANT(qemu_irq) {
+	struct qemu_client client;
+};
+
+FIXTURE_VARIANT_ADD(qemu_irq, qemu7_container) {
+};
+
+FIXTURE_VARIANT_ADD(qemu_irq, qemu10_container) {
+	.client = { .backport = true },
+};
+
+FIXTURE_VARIANT_ADD(qemu_irq, qemu10_iommufd) {
+	.client = { .backport = true, .iommufd = true },
+};
+
 FIXTURE_SETUP(qemu_irq)
 {
 	int ret;
 
-	ctx_init(&self->ctx);
+	ctx_init(&self->ctx, &variant->client);
 	ret = ctx_open(&self->ctx, true);
 	if (ret)
 		ctx_close(&self->ctx);
