@@ -127,6 +127,7 @@ static void vfio_platform_dev_release(struct vfio_device *vdev)
 	/* Only an open device has one, and the last close dropped it. */
 	WARN_ON(vpdev->request_trigger);
 	mutex_destroy(&vpdev->request_lock);
+	iommu_group_put(vpdev->group);
 }
 
 static const struct vfio_device_ops vfio_platform_ops = {
@@ -231,8 +232,6 @@ int vfio_platform_register_device(struct device *dev,
 				  bool reset_required)
 {
 	struct vfio_platform_device *vpdev;
-	struct iommu_group *group;
-	bool had_group;
 	int ret;
 
 	vpdev = vfio_alloc_device(vfio_platform_device, vdev, dev,
@@ -256,20 +255,20 @@ int vfio_platform_register_device(struct device *dev,
 	/*
 	 * The devices of an IOMMU group share its domain: one device set
 	 * orders their opens, closes and attach, replace and detach calls, as
-	 * the functions of a PCI slot get. The group outlives the set, which
-	 * goes with the last of its devices.
+	 * the functions of a PCI slot get. Each device holds the group, the
+	 * set's key, until it is released, after it has left the set: no other
+	 * object can take the key's address while the set lives.
 	 */
-	group = iommu_group_get(dev);
-	had_group = group;
-	if (group)
-		ret = vfio_assign_device_set(&vpdev->vdev, group);
-	iommu_group_put(group);
-	if (ret)
-		goto err_put;
+	vpdev->group = iommu_group_get(dev);
+	if (vpdev->group) {
+		ret = vfio_assign_device_set(&vpdev->vdev, vpdev->group);
+		if (ret)
+			goto err_put;
+	}
 
 	ret = vfio_register_group_dev(&vpdev->vdev);
 	if (ret) {
-		vfio_platform_explain_refusal(dev, had_group, ret);
+		vfio_platform_explain_refusal(dev, vpdev->group, ret);
 		goto err_put;
 	}
 

@@ -193,6 +193,8 @@ struct vfio_platform_device {
 	struct mutex request_lock;
 	/** @request_trigger: signalled when the device is wanted back, or NULL */
 	struct eventfd_ctx *request_trigger;
+	/** @group: the IOMMU group keying the device set, held until release */
+	struct iommu_group *group;
 };
 
 /* vfio_platform_core.c: the bus drivers' entry points */

@@ -726,7 +726,7 @@ struct racer {
 	int fd;
 	__u32 pt[2];
 	unsigned int seed;
-	volatile bool *stop;
+	bool *stop;
 	bool attached;
 	unsigned long ops, refused;
 	int error;		/* the first unexpected result, or 0 */
@@ -755,7 +755,7 @@ static void *racer_run(void *arg)
 	struct racer *r = arg;
 	int ret;
 
-	while (!*r->stop && !r->error) {
+	while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED) && !r->error) {
 		unsigned int roll = rand_r(&r->seed) % 4;
 
 		if (r->attached && roll == 0) {
@@ -790,7 +790,7 @@ TEST_F(group_race, siblings_replace_detach_and_attach_at_once)
 	struct hwpt_group_ctx *h = &self->ctx;
 	struct group_ctx *g = &h->g;
 	struct racer r[NDEV] = {};
-	volatile bool stop = false;
+	bool stop = false;
 	unsigned long ops = 0, refused = 0;
 	unsigned int i, p;
 
@@ -803,7 +803,7 @@ TEST_F(group_race, siblings_replace_detach_and_attach_at_once)
 		ASSERT_EQ(0, pthread_create(&r[i].thread, NULL, racer_run, &r[i]));
 	}
 	sleep(race_seconds());
-	stop = true;
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < NDEV; i++) {
 		pthread_join(r[i].thread, NULL);
 		EXPECT_EQ(0, r[i].error) TH_LOG("device %u: %s", i, strerror(-r[i].error));

@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <linux/iommufd.h>
 #include <linux/vfio.h>
 
 #include "../kselftest_harness.h"
@@ -829,16 +830,61 @@ TEST_F(msi_fd_cookie, group_without_doorbell_avoids_the_cookie_domain)
 }
 
 /*
+ * The start of the software-managed MSI window of @dev's group, from its
+ * reserved regions in sysfs, or 0.
+ */
+static __u64 sw_msi_window(const char *dev)
+{
+	char path[128], buf[512], *line, *save;
+	unsigned long long start, end;
+	char type[32];
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/reserved_regions",
+		 vp_iommu_group(dev));
+	if (vp_read(path, buf, sizeof(buf)) < 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%llx %llx %31s", &start, &end, type) == 3 &&
+		    !strcmp(type, "msi"))
+			return start;
+	}
+	return 0;
+}
+
+/*
+ * IOMMU_IOAS_MAP of a page at @iova: 0 or -errno (EINVAL on reserved IOVA),
+ * logging nothing.
+ */
+static int ioas_map_page(struct msi_fd_ctx *c, __u64 iova)
+{
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE,
+		.ioas_id = c->ioas,
+		.user_va = (__u64)(unsigned long)c->buf,
+		.length = PAGE,
+		.iova = iova,
+	};
+
+	return ioctl(c->iommufd, IOMMU_IOAS_MAP, &map) ? -errno : 0;
+}
+
+/*
  * Domains the user allocates: neither attach nor replace puts the two groups
- * in one domain, whichever came first, and a refused one changes nothing.
+ * in one domain, whichever came first, and a refused one changes nothing: the
+ * group keeps the reservation of its MSI window in the IOAS.
  */
 TEST_F(msi_fd_cookie, user_domains_are_not_shared_across_the_rule)
 {
 	struct msi_fd_ctx *c = &self->ctx;
 	__u32 hwpt_a, hwpt_b;
+	__u64 window;
 	long da, db;
 
 	ASSERT_EQ(0, msi_cdev_open(c, &c->a, self->group_name));
+	window = sw_msi_window(c->a.sim.name);
+	ASSERT_NE(0ULL, window);
 	open_unsafe(_metadata, c);
 	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "Y\n"));
 	ASSERT_EQ(0, iommufd_hwpt_alloc(c->iommufd, c->a.id, c->ioas, &hwpt_a));
@@ -858,16 +904,26 @@ TEST_F(msi_fd_cookie, user_domains_are_not_shared_across_the_rule)
 	EXPECT_EQ(1, msi_cookie(db));
 	ASSERT_EQ(0, vp_write(IOMMUFD_UNSAFE_IRQS, "N\n"));
 
-	/* a cannot move into b's domain, and stays in its own. */
+	expect_cdev_working(_metadata, c, &c->b);
+
+	/*
+	 * a cannot move into b's domain, which keeps its cookie once b has
+	 * left, and stays in its own: with the window it reserved in the IOAS,
+	 * now the only reservation of it.
+	 */
+	ASSERT_EQ(0, vfio_cdev_detach(c->b.fd));
+	EXPECT_EQ(1, msi_cookie(db));
+	EXPECT_EQ(-EINVAL, ioas_map_page(c, window));
 	EXPECT_EQ(-EINVAL, vfio_cdev_attach(c->a.fd, hwpt_b));
 	EXPECT_EQ(da, sim_domain_id(c->a.sim.name));
 	EXPECT_EQ(0, msi_cookie(da));
+	EXPECT_EQ(-EINVAL, ioas_map_page(c, window))
+		TH_LOG("the refused replace left the MSI window at %#llx mappable",
+		       (unsigned long long)window);
 	expect_cdev_working(_metadata, c, &c->a);
-	expect_cdev_working(_metadata, c, &c->b);
 
 	/* Detached, nothing is left of either. */
 	ASSERT_EQ(0, vfio_cdev_detach(c->a.fd));
-	ASSERT_EQ(0, vfio_cdev_detach(c->b.fd));
 	EXPECT_EQ(SIM_DOMAIN_BLOCKED, sim_domain_id(c->a.sim.name));
 	EXPECT_EQ(SIM_DOMAIN_BLOCKED, sim_domain_id(c->b.sim.name));
 }
