@@ -672,7 +672,7 @@ TEST_F(hwpt_group, devices_translate_where_the_group_is_attached)
 
 /*
  * The same operations at once: one thread per device of the group replaces,
- * detaches and attaches it again, for VP_RACE_SECONDS (10). Whatever the
+ * detaches and attaches it again, for VP_RACE_SECONDS (5). Whatever the
  * order, a device is attached where the group is or refused with EINVAL, and
  * once all are detached every reference is back: the page tables can be
  * destroyed, and nothing warned of a refcount gone wrong.
@@ -782,7 +782,7 @@ static unsigned long race_seconds(void)
 {
 	const char *v = getenv("VP_RACE_SECONDS");
 
-	return v && *v ? strtoul(v, NULL, 0) : 10;
+	return v && *v ? strtoul(v, NULL, 0) : 5;
 }
 
 TEST_F(group_race, siblings_replace_detach_and_attach_at_once)
