@@ -66,6 +66,13 @@ struct ctx {
 	int fds[8];
 	void *map;
 	struct sim_dev made;
+	/* the replace scenario: an iommufd, the bound cdev, two page tables */
+	int rp_iommufd;
+	int rp_device;
+	__u32 rp_ioas;
+	__u32 rp_hwpt[2];
+	unsigned int rp_on;	/* the page table the device is attached to */
+	__u64 rp_window;	/* its group's MSI window */
 };
 
 #define BUF_SIZE	(64 * 1024)
@@ -415,6 +422,105 @@ static void fds_undo(struct ctx *c)
 	fds_close(c);
 }
 
+/*
+ * A replace between two page tables of one IOAS, which an MSI cookie goes
+ * with: the first replace allocates the cookie of the second one. Whatever
+ * point fails, the group, still attached, keeps the reservation of its MSI
+ * window in the IOAS: a map there fails, also after a failed replace.
+ */
+static int replace_prepare(struct ctx *c)
+{
+	struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	char path[128], buf[512], *line, *save;
+	unsigned long long start, end;
+	char type[32];
+	unsigned int i;
+	int ret;
+
+	/* An MSI window, and a cookie for the group: the rule's other side. */
+	ret = vp_write(SIM_KNOB("msi_window"), "sw_msi\n");
+	ret = ret ?: vp_write(IOMMUFD_UNSAFE_IRQS, "Y\n");
+	if (ret)
+		return ret;
+	c->rp_iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	c->rp_device = open(c->cdev, O_RDWR | O_CLOEXEC);
+	if (c->rp_iommufd < 0 || c->rp_device < 0)
+		return -errno;
+	bind.iommufd = c->rp_iommufd;
+	if (ioctl(c->rp_device, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return -errno;
+	ret = iommufd_ioas_alloc(c->rp_iommufd, &c->rp_ioas);
+	ret = ret ?: iommufd_ioas_map(c->rp_iommufd, c->rp_ioas, c->buf, 0, BUF_SIZE);
+	for (i = 0; i < 2 && !ret; i++) {
+		hwpt.dev_id = bind.out_devid;
+		hwpt.pt_id = c->rp_ioas;
+		if (ioctl(c->rp_iommufd, IOMMU_HWPT_ALLOC, &hwpt))
+			return -errno;
+		c->rp_hwpt[i] = hwpt.out_hwpt_id;
+	}
+	ret = ret ?: vfio_cdev_attach(c->rp_device, c->rp_hwpt[0]);
+	if (ret)
+		return ret;
+	c->rp_on = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/reserved_regions",
+		 c->group);
+	if (vp_read(path, buf, sizeof(buf)) < 0)
+		return -EIO;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%llx %llx %31s", &start, &end, type) == 3 &&
+		    !strcmp(type, "msi"))
+			c->rp_window = start;
+	}
+	return c->rp_window ? 0 : -ENOENT;
+}
+
+static int replace_run(struct ctx *c)
+{
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = sizeof(attach),
+		.pt_id = c->rp_hwpt[!c->rp_on],
+	};
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE,
+		.ioas_id = c->rp_ioas,
+		.user_va = (__u64)(unsigned long)c->buf,
+		.length = PAGE,
+		.iova = c->rp_window,
+	};
+	struct iommu_ioas_unmap unmap = {
+		.size = sizeof(unmap),
+		.ioas_id = c->rp_ioas,
+		.iova = c->rp_window,
+		.length = PAGE,
+	};
+
+	if (ioctl(c->rp_device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+		return fail_errno();
+	c->rp_on = !c->rp_on;
+	/* Whether the map fails for the reservation or the fault, it must fail. */
+	if (!ioctl(c->rp_iommufd, IOMMU_IOAS_MAP, &map)) {
+		ioctl(c->rp_iommufd, IOMMU_IOAS_UNMAP, &unmap);
+		return -ENOTRECOVERABLE;
+	}
+	return 0;
+}
+
+static void replace_finish(struct ctx *c)
+{
+	if (c->rp_device >= 0)
+		close(c->rp_device);
+	if (c->rp_iommufd >= 0)
+		close(c->rp_iommufd);
+	c->rp_device = -1;
+	c->rp_iommufd = -1;
+	vp_write(IOMMUFD_UNSAFE_IRQS, "N\n");
+	vp_write(SIM_KNOB("msi_window"), "none\n");
+}
+
 struct scenario {
 	const char *name;
 	int (*prepare)(struct ctx *c);
@@ -448,6 +554,10 @@ static const struct scenario scenarios[] = {
 		.name = "cdev bind and IOAS attach",
 		.run = cdev_run, .undo = fds_undo,
 		.also = { EBUSY },
+	}, {
+		.name = "cdev replace within an IOAS, with MSI cookies",
+		.prepare = replace_prepare, .run = replace_run,
+		.finish = replace_finish,
 	}, {
 		.name = "SET_IRQS trigger, mask and unmask",
 		.prepare = device_prepare, .run = irqs_run,
@@ -552,6 +662,8 @@ FIXTURE_SETUP(fail_nth)
 	c->group_fd = -1;
 	c->container = -1;
 	c->device = -1;
+	c->rp_iommufd = -1;
+	c->rp_device = -1;
 	if (sim_missing())
 		SKIP(return, "%s", sim_missing());
 	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
@@ -604,6 +716,10 @@ FIXTURE_TEARDOWN(fail_nth)
 	}
 	fds_close(c);
 	device_finish(c);
+	if (c->rp_device >= 0)
+		close(c->rp_device);
+	if (c->rp_iommufd >= 0)
+		close(c->rp_iommufd);
 	sim_destroy(&c->made);
 	for (i = 0; i < 3; i++)
 		if (c->efd[i] >= 0)
