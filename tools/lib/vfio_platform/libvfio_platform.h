@@ -63,6 +63,14 @@ int vp_bind(const char *dev, const char *driver);
 int vp_iommu_group(const char *dev);
 
 /* VFIO: the group and container interface. */
+/*
+ * The node vfio_container_open() and vfio_container_attach() open:
+ * "/dev/vfio/vfio" unless the caller sets another, such as "/dev/iommu",
+ * whose file serves the same VFIO container ioctls through iommufd.
+ */
+extern const char *vfio_container_node;
+/* Whether @container is an iommufd, that is iommufd's compat container. */
+bool vfio_container_is_iommufd(int container);
 int vfio_group_open(int group);
 int vfio_group_viable(int group_fd);
 /* A new container holding @group_fd, with IOMMU model @type. */
@@ -82,9 +90,17 @@ int vfio_cdev_bind_id(int device, int iommufd, __u32 *dev_id);
 int vfio_cdev_attach(int device, __u32 pt_id);
 int vfio_cdev_detach(int device);
 int iommufd_ioas_alloc(int iommufd, __u32 *id);
+int iommufd_destroy(int iommufd, __u32 id);
 int iommufd_hwpt_alloc(int iommufd, __u32 dev_id, __u32 pt_id, __u32 *id);
 int iommufd_ioas_map(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
 		     __u64 size);
+/* IOMMU_IOAS_MAP at a fixed IOVA with IOMMU_IOAS_MAP_* @flags besides. */
+int iommufd_ioas_map_flags(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
+			   __u64 size, __u32 flags);
+int iommufd_ioas_unmap(int iommufd, __u32 ioas, __u64 iova, __u64 size);
+/* IOMMU_OPTION on object @id (0 for a global option). */
+int iommufd_option_set(int iommufd, __u32 option, __u32 id, __u64 val);
+int iommufd_option_get(int iommufd, __u32 option, __u32 id, __u64 *val);
 
 /* VFIO: interrupts, with SET_IRQS over lines [0, count) of @index. */
 int vfio_irq_eventfd(int device, unsigned int index, unsigned int action,

@@ -40,13 +40,27 @@ int vfio_group_viable(int group_fd)
 	return !!(status.flags & VFIO_GROUP_FLAGS_VIABLE);
 }
 
+const char *vfio_container_node = "/dev/vfio/vfio";
+
+bool vfio_container_is_iommufd(int container)
+{
+	struct iommu_option get = {
+		.size = sizeof(get),
+		.option_id = IOMMU_OPTION_RLIMIT_MODE,
+		.op = IOMMU_OPTION_OP_GET,
+	};
+
+	/* type1's container knows no iommufd ioctl */
+	return !ioctl(container, IOMMU_OPTION, &get);
+}
+
 int vfio_container_attach(int group_fd, unsigned long type)
 {
 	int container, err;
 
-	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	container = vfio_container_open();
 	if (container < 0)
-		return vp_fail(errno, "open", "/dev/vfio/vfio");
+		return container;
 	if (ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &container)) {
 		err = errno;
 		close(container);
@@ -62,9 +76,9 @@ int vfio_container_attach(int group_fd, unsigned long type)
 
 int vfio_container_open(void)
 {
-	int container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	int container = open(vfio_container_node, O_RDWR | O_CLOEXEC);
 
-	return container < 0 ? vp_fail(errno, "open", "/dev/vfio/vfio") : container;
+	return container < 0 ? vp_fail(errno, "open", vfio_container_node) : container;
 }
 
 int vfio_group_set_container(int group_fd, int container)
@@ -196,6 +210,15 @@ int iommufd_ioas_alloc(int iommufd, __u32 *id)
 	return 0;
 }
 
+int iommufd_destroy(int iommufd, __u32 id)
+{
+	struct iommu_destroy destroy = { .size = sizeof(destroy), .id = id };
+
+	if (ioctl(iommufd, IOMMU_DESTROY, &destroy))
+		return vp_fail(errno, "IOMMU_DESTROY", NULL);
+	return 0;
+}
+
 int iommufd_hwpt_alloc(int iommufd, __u32 dev_id, __u32 pt_id, __u32 *id)
 {
 	struct iommu_hwpt_alloc alloc = {
@@ -210,13 +233,12 @@ int iommufd_hwpt_alloc(int iommufd, __u32 dev_id, __u32 pt_id, __u32 *id)
 	return 0;
 }
 
-int iommufd_ioas_map(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
-		     __u64 size)
+int iommufd_ioas_map_flags(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
+			   __u64 size, __u32 flags)
 {
 	struct iommu_ioas_map map = {
 		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | flags,
 		.ioas_id = ioas,
 		.user_va = (__u64)(unsigned long)vaddr,
 		.length = size,
@@ -226,6 +248,61 @@ int iommufd_ioas_map(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
 	if (ioctl(iommufd, IOMMU_IOAS_MAP, &map))
 		return vp_fail(errno, "IOMMU_IOAS_MAP", NULL);
 	return 0;
+}
+
+int iommufd_ioas_map(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
+		     __u64 size)
+{
+	return iommufd_ioas_map_flags(iommufd, ioas, vaddr, iova, size,
+				      IOMMU_IOAS_MAP_READABLE |
+				      IOMMU_IOAS_MAP_WRITEABLE);
+}
+
+int iommufd_ioas_unmap(int iommufd, __u32 ioas, __u64 iova, __u64 size)
+{
+	struct iommu_ioas_unmap unmap = {
+		.size = sizeof(unmap),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = size,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &unmap))
+		return vp_fail(errno, "IOMMU_IOAS_UNMAP", NULL);
+	return 0;
+}
+
+static int iommufd_option(int iommufd, __u32 option, __u16 op, __u32 id,
+			  __u64 *val)
+{
+	struct iommu_option opt = {
+		.size = sizeof(opt),
+		.option_id = option,
+		.op = op,
+		.object_id = id,
+		.val64 = *val,
+	};
+
+	if (ioctl(iommufd, IOMMU_OPTION, &opt))
+		return -errno;
+	*val = opt.val64;
+	return 0;
+}
+
+int iommufd_option_set(int iommufd, __u32 option, __u32 id, __u64 val)
+{
+	int ret = iommufd_option(iommufd, option, IOMMU_OPTION_OP_SET, id, &val);
+
+	return ret ? vp_fail(-ret, "IOMMU_OPTION set", NULL) : 0;
+}
+
+int iommufd_option_get(int iommufd, __u32 option, __u32 id, __u64 *val)
+{
+	int ret;
+
+	*val = 0;
+	ret = iommufd_option(iommufd, option, IOMMU_OPTION_OP_GET, id, val);
+	return ret ? vp_fail(-ret, "IOMMU_OPTION get", NULL) : 0;
 }
 
 static int vfio_irq_set(int device, unsigned int index, __u32 flags,

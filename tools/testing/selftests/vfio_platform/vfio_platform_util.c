@@ -489,6 +489,21 @@ const char *sim_missing(void)
 	return NULL;
 }
 
+const char *vp_use_container(bool compat)
+{
+	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	bool iommufd = fd >= 0 && vfio_container_is_iommufd(fd);
+
+	if (fd >= 0)
+		close(fd);
+	if (compat) {
+		vfio_container_node = iommufd ? "/dev/vfio/vfio" : "/dev/iommu";
+		return NULL;
+	}
+	vfio_container_node = "/dev/vfio/vfio";
+	return iommufd ? "/dev/vfio/vfio is iommufd's: no type1 (VFIO_CONTAINER=n)" : NULL;
+}
+
 void vp_init(struct vp_dev *vd)
 {
 	memset(vd, 0, sizeof(*vd));

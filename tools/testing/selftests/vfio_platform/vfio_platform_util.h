@@ -149,4 +149,13 @@ void vp_close(struct vp_dev *vd);
  */
 const char *sim_missing(void);
 
+/*
+ * Points the containers vp_open() and vfio_container_open() make at type1
+ * (@compat false) or at iommufd's compat container: /dev/vfio/vfio on a
+ * kernel built with IOMMUFD_VFIO_CONTAINER, else /dev/iommu, whose file
+ * serves the same ioctls with the same code. Why the one asked for is
+ * missing from this kernel, or NULL.
+ */
+const char *vp_use_container(bool compat);
+
 #endif /* VFIO_PLATFORM_UTIL_H */
