@@ -252,6 +252,84 @@ static int cdev_run(struct ctx *c)
 	return ioctl(fd[1], VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) ? fail_errno() : 0;
 }
 
+/*
+ * The device cdev on an IOAS that enforces execute permission: the option,
+ * an executable map, the attach, and a map the IOAS makes non-executable.
+ */
+static int exec_ioas_run(struct ctx *c)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_option option = {
+		.size = sizeof(option),
+		.option_id = IOMMU_OPTION_ENFORCE_EXEC,
+		.op = IOMMU_OPTION_OP_SET,
+		.val64 = 1,
+	};
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_EXECUTABLE,
+		.user_va = (unsigned long)c->buf,
+		.length = 4 * PAGE,
+		.iova = 0x100000,
+	};
+	int *fd = c->fds;
+
+	fd[0] = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (fd[0] < 0)
+		return fail_errno();
+	fd[1] = open(c->cdev, O_RDWR | O_CLOEXEC);
+	if (fd[1] < 0)
+		return fail_errno();
+	bind.iommufd = fd[0];
+	if (ioctl(fd[1], VFIO_DEVICE_BIND_IOMMUFD, &bind) ||
+	    ioctl(fd[0], IOMMU_IOAS_ALLOC, &alloc))
+		return fail_errno();
+	option.object_id = alloc.out_ioas_id;
+	map.ioas_id = alloc.out_ioas_id;
+	attach.pt_id = alloc.out_ioas_id;
+	if (ioctl(fd[0], IOMMU_OPTION, &option) ||
+	    ioctl(fd[0], IOMMU_IOAS_MAP, &map) ||
+	    ioctl(fd[1], VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+		return fail_errno();
+	map.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE;
+	map.iova = 0x200000;
+	return ioctl(fd[0], IOMMU_IOAS_MAP, &map) ? fail_errno() : 0;
+}
+
+/*
+ * iommufd's compat container, through /dev/iommu, as an EXEC container: the
+ * type, an executable map, and the device fd, whose open attaches the group.
+ */
+static int exec_compat_run(struct ctx *c)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_EXEC,
+		.vaddr = (unsigned long)c->buf,
+		.iova = 0x100000,
+		.size = 4 * PAGE,
+	};
+	char path[64];
+	int *fd = c->fds;
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", c->group);
+	fd[0] = open(path, O_RDWR | O_CLOEXEC);
+	if (fd[0] < 0)
+		return fail_errno();
+	fd[1] = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (fd[1] < 0)
+		return fail_errno();
+	if (ioctl(fd[0], VFIO_GROUP_SET_CONTAINER, &fd[1]) ||
+	    ioctl(fd[1], VFIO_SET_IOMMU, VFIO_TYPE1v2_EXEC_IOMMU) ||
+	    ioctl(fd[1], VFIO_IOMMU_MAP_DMA, &map))
+		return fail_errno();
+	fd[2] = ioctl(fd[0], VFIO_GROUP_GET_DEVICE_FD, c->sim.name);
+	return fd[2] < 0 ? fail_errno() : 0;
+}
+
 /* The device of the group path, open for the scenarios below. */
 static int device_prepare(struct ctx *c)
 {
@@ -553,6 +631,14 @@ static const struct scenario scenarios[] = {
 	}, {
 		.name = "cdev bind and IOAS attach",
 		.run = cdev_run, .undo = fds_undo,
+		.also = { EBUSY },
+	}, {
+		.name = "cdev on an IOAS enforcing EXEC",
+		.run = exec_ioas_run, .undo = fds_undo,
+		.also = { EBUSY },
+	}, {
+		.name = "EXEC compat container through /dev/iommu",
+		.run = exec_compat_run, .undo = fds_undo,
 		.also = { EBUSY },
 	}, {
 		.name = "cdev replace within an IOAS, with MSI cookies",

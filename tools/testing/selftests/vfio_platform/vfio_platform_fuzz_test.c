@@ -429,8 +429,10 @@ static void container_call(struct owner *o)
 	memset(&u, 0, sizeof(u));
 	switch (rnd_below(10)) {
 	case 0:
+		/* /dev/iommu serves the same ioctls: iommufd's compat container */
 		put_fd(slot_for(o->container),
-		       open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC));
+		       open(one_in(3) ? "/dev/iommu" : "/dev/vfio/vfio",
+			    O_RDWR | O_CLOEXEC));
 		break;
 	case 1:
 		close_one(o->container);
@@ -561,7 +563,8 @@ static void iommufd_call(struct owner *o)
 	} u;
 	static const __u32 map_flags = IOMMU_IOAS_MAP_FIXED_IOVA |
 				       IOMMU_IOAS_MAP_WRITEABLE |
-				       IOMMU_IOAS_MAP_READABLE;
+				       IOMMU_IOAS_MAP_READABLE |
+				       IOMMU_IOAS_MAP_EXECUTABLE;
 	int fd = fd_of(o, o->iommufd);
 
 	memset(&u, 0, sizeof(u));
@@ -637,7 +640,7 @@ static void iommufd_call(struct owner *o)
 		break;
 	default:
 		u.option.size = pick_argsz(sizeof(u.option));
-		u.option.option_id = rnd_below(3);
+		u.option.option_id = rnd_below(4);
 		u.option.op = rnd_below(3);
 		u.option.object_id = pick_id(o);
 		u.option.val64 = rnd_below(3);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * type1's MSI rule for groups that cannot issue MSIs.
+ * The MSI rule for groups that cannot issue MSIs, in type1, in iommufd's
+ * compat container and through the device cdev.
  *
  * The simulated IOMMU does no interrupt remapping, so its groups never have
  * isolated MSIs, and a simulated device has wired interrupts only. Such a
@@ -16,9 +17,14 @@
  * maps doorbells into it, and keeps apart groups that need one and groups
  * that must not have one.
  *
+ * iommufd applies the same rule when it binds a device and when it attaches
+ * a group. Its compat container binds a group's device when the device is
+ * opened, so there the verdict comes from VFIO_GROUP_GET_DEVICE_FD, and
+ * iommufd's allow_unsafe_interrupts is the parameter that counts.
+ *
  * The tests set the simulated IOMMU's MSI window, which devices it makes
- * MSI-capable, and type1's allow_unsafe_interrupts, and put them back
- * afterwards.
+ * MSI-capable, and type1's or iommufd's allow_unsafe_interrupts, and put them
+ * back afterwards.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,13 +98,20 @@ static int msi_group_open(struct vp_dev *vd)
 	return msi_group_open_named(vd, NULL);
 }
 
-static int msi_ctx_open(struct msi_ctx *c, const char *window, bool unsafe)
+/*
+ * A device of a group of its own in a container of no type yet, served by
+ * type1 or by iommufd's compat container (@compat), whose parameter
+ * allow_unsafe_interrupts is set to @unsafe.
+ */
+static int msi_ctx_open(struct msi_ctx *c, const char *window, bool unsafe,
+			bool compat)
 {
 	int ret;
 
 	ret = vp_save_and_set(&c->window, SIM_KNOB("msi_window"), window);
 	if (!ret)
-		ret = vp_save_and_set(&c->unsafe, TYPE1_UNSAFE_IRQS,
+		ret = vp_save_and_set(&c->unsafe,
+				      compat ? IOMMUFD_UNSAFE_IRQS : TYPE1_UNSAFE_IRQS,
 				      unsafe ? "Y" : "N");
 	if (!ret)
 		ret = vp_save_and_set(&c->noexec, SIM_KNOB("noexec"), "Y");
@@ -127,16 +140,20 @@ static void expect_nothing_left(struct __test_metadata *_metadata,
 		  sim_history_count_prefix("free "));
 }
 
-/* An attached device translates through its domain and interrupts by wire. */
+/*
+ * An attached device translates through its domain and interrupts by wire.
+ * Opening it attaches it in iommufd's compat container.
+ */
 static void expect_working(struct __test_metadata *_metadata,
 			   struct msi_ctx *c)
 {
-	long domain = sim_domain_id(c->vd.sim.name);
 	unsigned int i;
+	long domain;
 
+	ASSERT_EQ(0, vp_open_device(&c->vd));
+	domain = sim_domain_id(c->vd.sim.name);
 	ASSERT_LT(0, domain);
 	EXPECT_TRUE(sim_domain_exists(domain));
-	ASSERT_EQ(0, vp_open_device(&c->vd));
 	ASSERT_EQ(0, vfio_dma_map(c->vd.container, c->buf, IOVA_BUF, 2 * PAGE,
 				  VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE));
 	for (i = 0; i < PAGE; i++)
@@ -190,48 +207,87 @@ FIXTURE(msi_attach) {
 	struct msi_ctx ctx;
 };
 
+/* The variants of type1 are type1_*, those of iommufd's compat container compat_*. */
 FIXTURE_VARIANT(msi_attach) {
 	const char *window;
 	bool unsafe;
 	bool refused;
+	bool compat;
 };
 
-FIXTURE_VARIANT_ADD(msi_attach, no_window) {
+FIXTURE_VARIANT_ADD(msi_attach, type1_no_window) {
 	.window = "none",
 };
 
-FIXTURE_VARIANT_ADD(msi_attach, sw_msi_window) {
+FIXTURE_VARIANT_ADD(msi_attach, type1_sw_msi_window) {
 	.window = "sw_msi",
 };
 
-FIXTURE_VARIANT_ADD(msi_attach, hw_msi_window) {
+FIXTURE_VARIANT_ADD(msi_attach, type1_hw_msi_window) {
 	.window = "msi",
 	.refused = true,
 };
 
-FIXTURE_VARIANT_ADD(msi_attach, no_window_unsafe) {
+FIXTURE_VARIANT_ADD(msi_attach, type1_no_window_unsafe) {
 	.window = "none",
 	.unsafe = true,
 };
 
-FIXTURE_VARIANT_ADD(msi_attach, sw_msi_window_unsafe) {
+FIXTURE_VARIANT_ADD(msi_attach, type1_sw_msi_window_unsafe) {
 	.window = "sw_msi",
 	.unsafe = true,
 };
 
-FIXTURE_VARIANT_ADD(msi_attach, hw_msi_window_unsafe) {
+FIXTURE_VARIANT_ADD(msi_attach, type1_hw_msi_window_unsafe) {
 	.window = "msi",
 	.unsafe = true,
 };
 
+FIXTURE_VARIANT_ADD(msi_attach, compat_no_window) {
+	.window = "none",
+	.compat = true,
+};
+
+FIXTURE_VARIANT_ADD(msi_attach, compat_sw_msi_window) {
+	.window = "sw_msi",
+	.compat = true,
+};
+
+FIXTURE_VARIANT_ADD(msi_attach, compat_hw_msi_window) {
+	.window = "msi",
+	.refused = true,
+	.compat = true,
+};
+
+FIXTURE_VARIANT_ADD(msi_attach, compat_no_window_unsafe) {
+	.window = "none",
+	.unsafe = true,
+	.compat = true,
+};
+
+FIXTURE_VARIANT_ADD(msi_attach, compat_sw_msi_window_unsafe) {
+	.window = "sw_msi",
+	.unsafe = true,
+	.compat = true,
+};
+
+FIXTURE_VARIANT_ADD(msi_attach, compat_hw_msi_window_unsafe) {
+	.window = "msi",
+	.unsafe = true,
+	.compat = true,
+};
+
 FIXTURE_SETUP(msi_attach)
 {
+	const char *missing;
 	int ret;
 
 	msi_ctx_init(&self->ctx);
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
-	ret = msi_ctx_open(&self->ctx, variant->window, variant->unsafe);
+	missing = sim_missing() ?: vp_use_container(variant->compat);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ret = msi_ctx_open(&self->ctx, variant->window, variant->unsafe,
+			   variant->compat);
 	ASSERT_EQ(0, ret);
 }
 
@@ -240,15 +296,24 @@ FIXTURE_TEARDOWN(msi_attach)
 	msi_ctx_close(&self->ctx);
 }
 
-/* VFIO_SET_IOMMU of @type is @refused, or gives a working device. */
+/*
+ * VFIO_SET_IOMMU of @type is @refused, or gives a working device. iommufd's
+ * compat container (@compat) takes any type and refuses the device when it
+ * is opened, before it takes it from the host.
+ */
 static void check_set_iommu(struct __test_metadata *_metadata, bool refused,
-			    struct msi_ctx *c, unsigned long type)
+			    bool compat, struct msi_ctx *c, unsigned long type)
 {
 	int ret;
 
 	ASSERT_EQ(0, sim_history_clear());
 	ret = ioctl(c->vd.container, VFIO_SET_IOMMU, type);
-	if (refused) {
+	if (compat && refused) {
+		ASSERT_EQ(0, ret);
+		EXPECT_EQ(-EPERM, vfio_device_get(c->vd.group, c->vd.sim.name));
+		EXPECT_EQ(SIM_DOMAIN_IDENTITY, sim_domain_id(c->vd.sim.name));
+		EXPECT_EQ(0, sim_history_count_prefix("alloc "));
+	} else if (refused) {
 		ASSERT_EQ(-1, ret);
 		EXPECT_EQ(EPERM, errno);
 		expect_nothing_left(_metadata, &c->vd);
@@ -260,17 +325,20 @@ static void check_set_iommu(struct __test_metadata *_metadata, bool refused,
 
 TEST_F(msi_attach, type1v2_container_follows_the_msi_rule)
 {
-	check_set_iommu(_metadata, variant->refused, &self->ctx, VFIO_TYPE1v2_IOMMU);
+	check_set_iommu(_metadata, variant->refused, variant->compat, &self->ctx,
+			VFIO_TYPE1v2_IOMMU);
 }
 
 TEST_F(msi_attach, type1_container_follows_the_msi_rule)
 {
-	check_set_iommu(_metadata, variant->refused, &self->ctx, VFIO_TYPE1_IOMMU);
+	check_set_iommu(_metadata, variant->refused, variant->compat, &self->ctx,
+			VFIO_TYPE1_IOMMU);
 }
 
 TEST_F(msi_attach, exec_container_follows_the_msi_rule)
 {
-	check_set_iommu(_metadata, variant->refused, &self->ctx, VFIO_TYPE1v2_EXEC_IOMMU);
+	check_set_iommu(_metadata, variant->refused, variant->compat, &self->ctx,
+			VFIO_TYPE1v2_EXEC_IOMMU);
 }
 
 /* A hardware MSI window, without allow_unsafe_interrupts. */
@@ -280,12 +348,14 @@ FIXTURE(msi_hw_window) {
 
 FIXTURE_SETUP(msi_hw_window)
 {
+	const char *missing;
 	int ret;
 
 	msi_ctx_init(&self->ctx);
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
-	ret = msi_ctx_open(&self->ctx, "msi", false);
+	missing = sim_missing() ?: vp_use_container(false);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ret = msi_ctx_open(&self->ctx, "msi", false, false);
 	ASSERT_EQ(0, ret);
 }
 
@@ -337,10 +407,12 @@ FIXTURE(msi_no_doorbell) {
 FIXTURE_SETUP(msi_no_doorbell)
 {
 	struct msi_ctx *c = &self->ctx;
+	const char *missing;
 
 	msi_ctx_init(c);
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	missing = sim_missing() ?: vp_use_container(false);
+	if (missing)
+		SKIP(return, "%s", missing);
 	snprintf(self->group_name, sizeof(self->group_name), "msi-%d", getpid());
 	ASSERT_EQ(0, vp_save_and_set(&c->window, SIM_KNOB("msi_window"), "sw_msi"));
 	ASSERT_EQ(0, vp_save_and_set(&c->unsafe, TYPE1_UNSAFE_IRQS, "N"));
@@ -462,10 +534,12 @@ FIXTURE(msi_cookie_domain) {
 FIXTURE_SETUP(msi_cookie_domain)
 {
 	struct msi_ctx *c = &self->ctx;
+	const char *missing;
 
 	msi_ctx_init(c);
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	missing = sim_missing() ?: vp_use_container(false);
+	if (missing)
+		SKIP(return, "%s", missing);
 	snprintf(self->group_name, sizeof(self->group_name), "msi-%d", getpid());
 	ASSERT_EQ(0, vp_save_and_set(&c->window, SIM_KNOB("msi_window"), "sw_msi"));
 	ASSERT_EQ(0, vp_save_and_set(&c->unsafe, TYPE1_UNSAFE_IRQS, "Y"));
