@@ -13,6 +13,13 @@ S := tools/testing/vfio-platform
 # `make vm CMD=...`, `make vmtests T=...` and `make kunit K=...` hand these to the scripts.
 export CMD T K
 
+# COMPAT=1: the compat kernel in build/<arch>-compat, where iommufd's compat container
+# serves /dev/vfio/vfio (VFIO_CONTAINER=n, IOMMUFD_VFIO_CONTAINER=y), for kernel,
+# selftests, vm, vmtests and manifest.
+ifneq ($(filter-out 0,$(COMPAT)),)
+export VP_FLAVOUR := compat
+endif
+
 .PHONY: all deps tree kernel selftests demo vm check check-arm64 static kunit vmtests \
 	fuzz bench manifest clean help
 
@@ -94,6 +101,8 @@ help:
 	@echo 'make static          checkpatch, kernel-doc, sparse, W=1, shellcheck'
 	@echo 'make kunit [K=glob]  KUnit suites (kunit.py, x86_64)'
 	@echo 'make vmtests [T="prog [harness args]"]  VM selftests, or one program'
+	@echo 'make vmtests COMPAT=1 [T=...]  VM selftests on the compat kernel, whose'
+	@echo '                     /dev/vfio/vfio is iommufd'"'"'s compat container'
 	@echo 'make fuzz [ARCH=arm64] [SEED=n] [N=calls]  the fuzzer alone, 1000000 calls'
 	@echo '                     from a random seed unless given; prints how to replay'
 	@echo 'make bench [ARCH=arm64] [DEBUG=1] [QUICK=1]  our vfio-platform against'

@@ -23,8 +23,11 @@
 # has no ITS, only QEMU's GICv2m frame for PCI: the programs whose results depend on the
 # interrupt controller, that is the container, the MSI rule, the device cdev with
 # iommufd, interrupts and the PrimeCells). The arm64 lanes run on QEMU 10.0 from bookworm-backports (deps.sh), the
-# x86_64 one on the installed QEMU; the summary names each VM lane's QEMU. --arm64 runs
-# the arm64 lanes alone. A lane that cannot run (its build fails, it records no result)
+# x86_64 ones on the installed QEMU; the summary names each VM lane's QEMU. Last comes
+# vmtests-x86_64-compat: the compat kernel (VP_FLAVOUR=compat: VFIO_CONTAINER=n,
+# IOMMUFD_VFIO_CONTAINER=y, built in build/x86_64-compat from the same ccache), where
+# iommufd's compat container serves /dev/vfio/vfio, running the programs that test
+# each IOMMU mode (EXEC and the MSI rule). --arm64 runs the arm64 lanes alone. A lane that cannot run (its build fails, it records no result)
 # counts as one failure. The exit status is non-zero when anything failed.
 
 set -uo pipefail
@@ -63,6 +66,20 @@ lane()
 		vp_result "$name" 0 1 0
 	fi
 	echo "check: lane $name finished in $((SECONDS - start)) s"
+}
+
+# compat_build: the x86_64 compat kernel and its selftests, timed.
+compat_build()
+{
+	local start=$SECONDS status=0
+
+	if ! VP_FLAVOUR=compat bash "$VP_SCRIPTS/kbuild.sh" "$arch" ||
+	   ! VP_FLAVOUR=compat bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" build; then
+		echo "check: the $arch compat build failed"
+		status=1
+	fi
+	echo "check: $arch compat build finished in $((SECONDS - start)) s"
+	return $status
 }
 
 # build ARCH: the kernel, modules and selftests of one architecture, timed.
@@ -172,6 +189,16 @@ if [ $tree_ok -eq 1 ] && waited build arm64; then
 	waited lane vmtests-arm64 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 run --expect
 	waited lane vmtests-arm64-gicv2 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 --gic 2 run \
 		--expect --only vfio_container_test,vfio_platform_msi_test,vfio_platform_iommufd_test,vfio_platform_irq_test,vfio_amba_test
+fi
+
+# The compat kernel, in the foreground slot once the arm64 guests are done.
+if [ $x86 -eq 1 ]; then
+	lanes+=("vmtests-$arch-compat")
+	if [ $tree_ok -eq 1 ] && waited compat_build; then
+		waited lane "vmtests-$arch-compat" env VP_FLAVOUR=compat \
+			bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect \
+			--only vfio_platform_exec_test,vfio_platform_msi_test
+	fi
 fi
 if [ -n "$vm_lane" ]; then
 	wait "$vm_lane"

@@ -24,6 +24,15 @@ fragments=(
 	"$VP_SCRIPTS/configs/$VP_ARCH.config"
 	"$VP_TOP/tools/testing/selftests/vfio_platform/config"
 )
+# The compat kernel is the test kernel without type1: iommufd's compat container
+# serves /dev/vfio/vfio. The selftests' lines that ask for type1 do not apply.
+if [ "$VP_FLAVOUR" = compat ]; then
+	mkdir -p "$VP_OBJ"
+	grep -Ev 'VFIO_CONTAINER|VFIO_IOMMU_TYPE1' "${fragments[3]}" \
+		>"$VP_OBJ/.vp-selftests.config"
+	fragments[3]=$VP_OBJ/.vp-selftests.config
+	fragments+=("$VP_SCRIPTS/configs/compat.config")
+fi
 # The performance kernel is the test kernel without the checkers; the KUnit
 # suites and fault injection go with them, as they need KUNIT and DEBUG_KERNEL.
 if [ "$VP_FLAVOUR" = perf ]; then

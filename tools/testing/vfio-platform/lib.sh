@@ -51,8 +51,10 @@ vp_die()
 }
 
 # The kernel flavour: "test" (the debug checkers of configs/debug.config, in
-# build/<arch>) or "perf" (the same kernel without them, as users run it, in
-# build/<arch>-perf), which only the benchmark boots.
+# build/<arch>), "perf" (the same kernel without them, as users run it, in
+# build/<arch>-perf), which only the benchmark boots, or "compat" (the test kernel
+# with iommufd's compat container serving /dev/vfio/vfio instead of type1, in
+# build/<arch>-compat: configs/compat.config).
 VP_FLAVOUR=${VP_FLAVOUR:-test}
 
 # vp_arch_setup ARCH: set VP_ARCH, VP_KARCH, VP_OBJ, VP_CROSS and VP_IMAGE for an architecture.
@@ -79,7 +81,8 @@ vp_arch_setup()
 	case $VP_FLAVOUR in
 	test)	VP_OBJ=$VP_BUILD/$VP_ARCH ;;
 	perf)	VP_OBJ=$VP_BUILD/$VP_ARCH-perf ;;
-	*)	vp_die "unknown kernel flavour VP_FLAVOUR=$VP_FLAVOUR (test or perf)" ;;
+	compat)	VP_OBJ=$VP_BUILD/$VP_ARCH-compat ;;
+	*)	vp_die "unknown kernel flavour VP_FLAVOUR=$VP_FLAVOUR (test, perf or compat)" ;;
 	esac
 }
 

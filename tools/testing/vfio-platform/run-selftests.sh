@@ -9,8 +9,8 @@
 #
 # Without PROGRAM every *_test executable in DIR runs (not the benchmark); with it,
 # only that one, with the given harness arguments (e.g. -r fixture.test); with --only,
-# the programs listed. After each program a line "# vp-exit: PROGRAM STATUS" lets the
-# host tell a crash from a clean run.
+# the programs listed. After each program a line "# vp-exit: PROGRAM STATUS SECONDS s"
+# lets the host tell a crash from a clean run, and says how long the program took.
 
 set -u
 
@@ -21,8 +21,12 @@ shift
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 export VFIO_PLATFORM_BIND=${VFIO_PLATFORM_BIND:-$top/tools/vfio/vfio-platform-bind}
 
-# The modules every test needs; a failure to load one fails the lane.
-required=(vfio vfio_iommu_type1 iommufd vfio-platform vfio-platform-sim)
+# The modules every test needs; a failure to load one fails the lane. A kernel
+# whose /dev/vfio/vfio is iommufd's compat container has no type1 to load.
+required=(vfio iommufd vfio-platform vfio-platform-sim)
+if modinfo vfio_iommu_type1 >/dev/null 2>&1; then
+	required+=(vfio_iommu_type1)
+fi
 
 modprobe -a "${required[@]}" || {
 	echo "# vp-error: cannot load ${required[*]}"
@@ -39,7 +43,7 @@ fi
 
 run_one()
 {
-	local prog=$1 status
+	local prog=$1 status start=$SECONDS
 
 	shift
 	echo "# vp-run: $prog"
@@ -48,7 +52,7 @@ run_one()
 	# (make fuzz).
 	timeout -k 10 "${VP_PROG_TIMEOUT:-2400}" "$dir/$prog" "$@"
 	status=$?
-	echo "# vp-exit: $prog $status"
+	echo "# vp-exit: $prog $status $((SECONDS - start)) s"
 }
 
 if [ "${1:-}" = --only ]; then

@@ -10,7 +10,8 @@
 #   selftests.sh [--arch ARCH] [--gic 2|3] manifest
 #
 # The lane is vmtests-ARCH. An arm64 guest has a GICv3 with an ITS, or with --gic 2 a
-# GICv2, in lane vmtests-arm64-gicv2.
+# GICv2, in lane vmtests-arm64-gicv2. With VP_FLAVOUR=compat the guest boots the compat
+# kernel (iommufd's compat container serves /dev/vfio/vfio), in lane vmtests-ARCH-compat.
 #
 # A test counts as failed when it reports "not ok", when its program exits non-zero
 # without reporting a failure (a crash), when it reports fewer results than its plan,
@@ -40,6 +41,8 @@ while [ $# -gt 0 ]; do
 done
 vp_arch_setup "$arch"
 lane=vmtests-$VP_ARCH
+# The compat kernel's lane: iommufd serves /dev/vfio/vfio.
+[ "$VP_FLAVOUR" = compat ] && lane=$lane-compat
 if [ "$gic" = 2 ]; then
 	[ "$VP_ARCH" = arm64 ] || vp_die "--gic 2 is for arm64 guests"
 	lane=$lane-gicv2

@@ -6,7 +6,8 @@
 #   vm-run.sh [--arch ARCH] [--gic 2|3] [--timeout SECONDS] [--append 'KERNEL ARGS']
 #             [--] CMD...
 #
-# The guest boots build/<arch>'s kernel (build/<arch>-perf's with VP_FLAVOUR=perf)
+# The guest boots build/<arch>'s kernel (build/<arch>-perf's with VP_FLAVOUR=perf,
+# build/<arch>-compat's with VP_FLAVOUR=compat)
 # under QEMU (TCG: KVM is not usable on our machines) with our freshly built modules
 # loadable with modprobe, debugfs and configfs
 # mounted. An x86_64 guest (q35) sees the host's root filesystem read-only over
@@ -47,7 +48,7 @@ vm_mib=2048
 
 usage()
 {
-	sed -n '4,33p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,34p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
