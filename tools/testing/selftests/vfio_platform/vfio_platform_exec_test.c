@@ -25,9 +25,10 @@
  *           IOMMU_OPTION_ENFORCE_EXEC where a container has the EXEC type,
  *           mapped with IOMMU_IOAS_MAP_EXECUTABLE where a container passes
  *           VFIO_DMA_MAP_FLAG_EXEC.
- * Where they differ, iommufd judges a group when it attaches it: for the
- * compat container when the group's first device is opened, not when the
- * group joins the container or the type is set.
+ * Where they differ, the tests say how: iommufd takes a group from the host
+ * only when it attaches it, which for the compat container is when the
+ * group's first device is opened, and it lets the container's type be set
+ * again while nothing uses it.
  *
  * The tests set the simulated IOMMU's noexec and separate_domains knobs and
  * its MSI window, and put them back afterwards.
@@ -390,6 +391,17 @@ static long long enforce_exec(int iommufd, __u32 ioas)
 	return ret ?: (long long)val;
 }
 
+/* The ID of the IOAS behind iommufd's compat container @fd, or 0. */
+static __u32 compat_ioas(int fd)
+{
+	struct iommu_vfio_ioas get = {
+		.size = sizeof(get),
+		.op = IOMMU_VFIO_IOAS_GET,
+	};
+
+	return ioctl(fd, IOMMU_VFIO_IOAS, &get) ? 0 : get.ioas_id;
+}
+
 /* Whether the container or IOAS says it enforces execute permission. */
 static int reports_exec(struct vp_dev *vd, __u32 ioas)
 {
@@ -744,48 +756,45 @@ static void cdev_exec_refused(struct __test_metadata *_metadata,
 }
 
 /*
- * type1 refuses the group when the type is set. iommufd's compat container
- * takes the type and refuses the group when it attaches it, as its first
- * device is opened. Either way nothing is left half done, and the container
- * works as VFIO_TYPE1v2_IOMMU afterwards.
+ * Setting the type fails when a group in the container cannot enforce it,
+ * with nothing left half done, and the container then works as
+ * VFIO_TYPE1v2_IOMMU.
  */
 static void container_exec_refused(struct __test_metadata *_metadata,
 				   struct vp_dev *vd, struct exec_mem *m,
 				   bool compat)
 {
-	int ret;
-
 	/* An unset container offers the type: only the group can say no. */
 	EXPECT_EQ(1, ioctl(vd->container, VFIO_CHECK_EXTENSION,
 			   VFIO_TYPE1v2_EXEC_IOMMU));
 	ASSERT_EQ(0, sim_history_clear());
-	ret = ioctl(vd->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_EXEC_IOMMU);
-	if (compat) {
-		ASSERT_EQ(0, ret);
-		EXPECT_EQ(-EOPNOTSUPP, vfio_device_get(vd->group, vd->sim.name));
-		/* The failed open gave the device back to its default domain. */
-		EXPECT_EQ(SIM_DOMAIN_IDENTITY, sim_domain_id(vd->sim.name));
-	} else {
-		ASSERT_EQ(-1, ret);
-		EXPECT_EQ(EOPNOTSUPP, errno);
-		EXPECT_EQ(0, sim_history_count_prefix("attach "));
-		EXPECT_EQ(SIM_DOMAIN_BLOCKED, sim_domain_id(vd->sim.name));
-		EXPECT_EQ(-1, ioctl(vd->container, VFIO_IOMMU_GET_INFO, NULL));
-	}
-	/* Refused before any domain was made. */
+	EXPECT_EQ(-1, ioctl(vd->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_EXEC_IOMMU));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	/* Refused before any domain was made or the device moved. */
 	EXPECT_EQ(0, sim_history_count_prefix("alloc "));
+	EXPECT_EQ(0, sim_history_count_prefix("attach "));
+	/*
+	 * type1 took the group from the host as it joined the container;
+	 * iommufd takes it only when it attaches it, as its device is opened.
+	 */
+	EXPECT_EQ(compat ? SIM_DOMAIN_IDENTITY : SIM_DOMAIN_BLOCKED,
+		  sim_domain_id(vd->sim.name));
+	if (compat)
+		EXPECT_EQ(0, enforce_exec(vd->container, compat_ioas(vd->container)));
 
 	ASSERT_EQ(0, vfio_set_iommu(vd->container, VFIO_TYPE1v2_IOMMU));
-	/* The compat container could still become one: nothing uses it. */
+	/*
+	 * type1 offers the EXEC type only until the container's type is set;
+	 * the compat container could still become one while nothing uses it.
+	 */
 	EXPECT_EQ(compat, ioctl(vd->container, VFIO_CHECK_EXTENSION,
 				VFIO_TYPE1v2_EXEC_IOMMU));
 	ASSERT_EQ(0, exec_mem_map(m, vd->container, 0));
 	EXPECT_EQ(0, ioctl(vd->container, VFIO_CHECK_EXTENSION,
 			   VFIO_TYPE1v2_EXEC_IOMMU));
-	if (compat)
-		EXPECT_EQ(-1, ioctl(vd->container, VFIO_SET_IOMMU,
-				    VFIO_TYPE1v2_EXEC_IOMMU));
 	ASSERT_EQ(0, vp_open_device(vd));
+	/* Still no: the group cannot, and the compat IOAS is in use. */
+	EXPECT_EQ(-1, ioctl(vd->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_EXEC_IOMMU));
 }
 
 TEST_F(exec_without_noexec, exec_refused_cleanly_and_type1v2_works)
@@ -991,22 +1000,18 @@ TEST_F(exec_two_groups, third_group_shares_a_domain_without_separate_domains)
 }
 
 /*
- * A group whose IOMMU cannot enforce NOEXEC cannot join: type1 refuses it as
- * it joins the container, iommufd as it attaches it.
+ * A group whose IOMMU cannot enforce NOEXEC cannot join: a container refuses
+ * it as it joins, iommufd refuses to attach it through its cdev.
  */
 TEST_F(exec_two_groups, group_without_noexec_cannot_join)
 {
 	ASSERT_EQ(0, vp_save_and_set(&self->noexec_off, SIM_KNOB("noexec"), "N"));
 	switch (variant->backend) {
 	case EXEC_TYPE1:
+	case EXEC_COMPAT:
 		EXPECT_EQ(-EOPNOTSUPP, exec_join(&self->third, &self->vd[0], 0,
 						 false));
 		/* VFIO gave up the group's DMA ownership: its default domain. */
-		EXPECT_EQ(SIM_DOMAIN_IDENTITY, sim_domain_id(self->third.sim.name));
-		break;
-	case EXEC_COMPAT:
-		EXPECT_EQ(-EOPNOTSUPP, exec_join(&self->third, &self->vd[0], 0,
-						 true));
 		EXPECT_EQ(SIM_DOMAIN_IDENTITY, sim_domain_id(self->third.sim.name));
 		break;
 	case EXEC_CDEV:
@@ -1022,6 +1027,69 @@ TEST_F(exec_two_groups, group_without_noexec_cannot_join)
 	ASSERT_EQ(VFIO_PSIM_DMA_FAULT,
 		  run_fill(&self->vd[1], &self->mem, self->mem.ro, IOVA_RO));
 	expect_exec_fault(_metadata, &self->vd[1], &self->mem, IOVA_RO);
+}
+
+/*
+ * iommufd's compat container keeps a list of its groups, to judge them as
+ * type1 does: a group leaves it when its last device goes, and again, with
+ * nothing left to do, when its file is closed.
+ */
+FIXTURE(exec_compat_groups) {
+	struct exec_knobs knobs;
+	struct vp_dev vd;
+	struct vp_dev other;
+	struct exec_mem mem;
+};
+
+FIXTURE_SETUP(exec_compat_groups)
+{
+	const char *missing;
+	__u32 ioas;
+	int ret;
+
+	exec_knobs_init(&self->knobs);
+	vp_init(&self->vd);
+	vp_init(&self->other);
+	memset(&self->mem, 0, sizeof(self->mem));
+	missing = sim_missing() ?: exec_backend_use(EXEC_COMPAT);
+	if (missing)
+		SKIP(return, "%s", missing);
+	ret = exec_knobs_set(&self->knobs, "Y", "N");
+	if (!ret)
+		ret = exec_open(&self->vd, &self->mem, VFIO_TYPE1v2_EXEC_IOMMU,
+				EXEC_COMPAT, &ioas);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(exec_compat_groups)
+{
+	vp_close(&self->other);
+	vp_close(&self->vd);
+	exec_mem_free(&self->mem);
+	exec_knobs_restore(&self->knobs);
+}
+
+TEST_F(exec_compat_groups, group_whose_device_goes_leaves_the_container)
+{
+	struct vp_saved noexec_off = { 0 };
+	struct vp_dev third;
+
+	vp_init(&third);
+	ASSERT_EQ(0, exec_join(&self->other, &self->vd, 0, false));
+	/* Its last device goes while the group is in the container ... */
+	ASSERT_EQ(0, vp_unbind(self->other.sim.name));
+	/* ... and its file closes after, when the container has forgotten it. */
+	close(self->other.group);
+	self->other.group = -1;
+
+	/* The container still judges the groups that join it. */
+	ASSERT_EQ(0, vp_save_and_set(&noexec_off, SIM_KNOB("noexec"), "N"));
+	EXPECT_EQ(-EOPNOTSUPP, exec_join(&third, &self->vd, 0, false));
+	vp_close(&third);
+	ASSERT_EQ(0, vp_restore(&noexec_off));
+	ASSERT_EQ(VFIO_PSIM_DMA_FAULT,
+		  run_fill(&self->vd, &self->mem, self->mem.ro, IOVA_RO));
+	expect_exec_fault(_metadata, &self->vd, &self->mem, IOVA_RO);
 }
 
 /*
