@@ -98,7 +98,12 @@ int iommufd_ioas_map(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
 int iommufd_ioas_map_flags(int iommufd, __u32 ioas, void *vaddr, __u64 iova,
 			   __u64 size, __u32 flags);
 int iommufd_ioas_unmap(int iommufd, __u32 ioas, __u64 iova, __u64 size);
-/* IOMMU_OPTION on object @id (0 for a global option). */
+/*
+ * IOMMU_OPTION on object @id (0 for a global option). iommufd_option() says
+ * nothing of a failure, for callers that test the errno: its @op is any
+ * IOMMU_OPTION_OP_*, and @val goes in and comes back.
+ */
+int iommufd_option(int iommufd, __u32 option, __u16 op, __u32 id, __u64 *val);
 int iommufd_option_set(int iommufd, __u32 option, __u32 id, __u64 val);
 int iommufd_option_get(int iommufd, __u32 option, __u32 id, __u64 *val);
 

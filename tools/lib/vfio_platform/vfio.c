@@ -272,8 +272,7 @@ int iommufd_ioas_unmap(int iommufd, __u32 ioas, __u64 iova, __u64 size)
 	return 0;
 }
 
-static int iommufd_option(int iommufd, __u32 option, __u16 op, __u32 id,
-			  __u64 *val)
+int iommufd_option(int iommufd, __u32 option, __u16 op, __u32 id, __u64 *val)
 {
 	struct iommu_option opt = {
 		.size = sizeof(opt),

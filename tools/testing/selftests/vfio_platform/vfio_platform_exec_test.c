@@ -1131,15 +1131,7 @@ FIXTURE_TEARDOWN(exec_ioas)
 /* IOMMU_OPTION with option ENFORCE_EXEC: @op and @val on @id. */
 static int exec_option(int iommufd, __u16 op, __u32 id, __u64 val)
 {
-	struct iommu_option opt = {
-		.size = sizeof(opt),
-		.option_id = IOMMU_OPTION_ENFORCE_EXEC,
-		.op = op,
-		.object_id = id,
-		.val64 = val,
-	};
-
-	return ioctl(iommufd, IOMMU_OPTION, &opt) ? -errno : 0;
+	return iommufd_option(iommufd, IOMMU_OPTION_ENFORCE_EXEC, op, id, &val);
 }
 
 TEST_F(exec_ioas, option_changes_only_while_the_ioas_is_unused)

@@ -205,7 +205,11 @@ static int group_run(struct ctx *c)
 	return fd[2] < 0 ? fail_errno() : 0;
 }
 
-static int exec_run(struct ctx *c)
+/*
+ * An EXEC container of @node, an executable map, and with @open_device the
+ * device fd, whose open attaches the group in iommufd's compat container.
+ */
+static int exec_container_run(struct ctx *c, const char *node, bool open_device)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),
@@ -221,14 +225,22 @@ static int exec_run(struct ctx *c)
 	fd[0] = open(path, O_RDWR | O_CLOEXEC);
 	if (fd[0] < 0)
 		return fail_errno();
-	fd[1] = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	fd[1] = open(node, O_RDWR | O_CLOEXEC);
 	if (fd[1] < 0)
 		return fail_errno();
 	if (ioctl(fd[0], VFIO_GROUP_SET_CONTAINER, &fd[1]) ||
 	    ioctl(fd[1], VFIO_SET_IOMMU, VFIO_TYPE1v2_EXEC_IOMMU) ||
 	    ioctl(fd[1], VFIO_IOMMU_MAP_DMA, &map))
 		return fail_errno();
-	return 0;
+	if (!open_device)
+		return 0;
+	fd[2] = ioctl(fd[0], VFIO_GROUP_GET_DEVICE_FD, c->sim.name);
+	return fd[2] < 0 ? fail_errno() : 0;
+}
+
+static int exec_run(struct ctx *c)
+{
+	return exec_container_run(c, "/dev/vfio/vfio", false);
 }
 
 static int cdev_run(struct ctx *c)
@@ -299,35 +311,10 @@ static int exec_ioas_run(struct ctx *c)
 	return ioctl(fd[0], IOMMU_IOAS_MAP, &map) ? fail_errno() : 0;
 }
 
-/*
- * iommufd's compat container, through /dev/iommu, as an EXEC container: the
- * type, an executable map, and the device fd, whose open attaches the group.
- */
+/* iommufd's compat container, through /dev/iommu, as an EXEC container. */
 static int exec_compat_run(struct ctx *c)
 {
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_EXEC,
-		.vaddr = (unsigned long)c->buf,
-		.iova = 0x100000,
-		.size = 4 * PAGE,
-	};
-	char path[64];
-	int *fd = c->fds;
-
-	snprintf(path, sizeof(path), "/dev/vfio/%d", c->group);
-	fd[0] = open(path, O_RDWR | O_CLOEXEC);
-	if (fd[0] < 0)
-		return fail_errno();
-	fd[1] = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-	if (fd[1] < 0)
-		return fail_errno();
-	if (ioctl(fd[0], VFIO_GROUP_SET_CONTAINER, &fd[1]) ||
-	    ioctl(fd[1], VFIO_SET_IOMMU, VFIO_TYPE1v2_EXEC_IOMMU) ||
-	    ioctl(fd[1], VFIO_IOMMU_MAP_DMA, &map))
-		return fail_errno();
-	fd[2] = ioctl(fd[0], VFIO_GROUP_GET_DEVICE_FD, c->sim.name);
-	return fd[2] < 0 ? fail_errno() : 0;
+	return exec_container_run(c, "/dev/iommu", true);
 }
 
 /* The device of the group path, open for the scenarios below. */
