@@ -1092,6 +1092,68 @@ TEST_F(exec_compat_groups, group_whose_device_goes_leaves_the_container)
 	expect_exec_fault(_metadata, &self->vd, &self->mem, IOVA_RO);
 }
 
+/* A group joining and leaving the container, over and over. */
+struct join_race {
+	int group;
+	int container;
+	bool stop;
+	unsigned int joins;
+	int err;		/* an unexpected errno */
+};
+
+static void *race_join_leave(void *arg)
+{
+	struct join_race *r = arg;
+
+	while (!READ_ONCE(r->stop) && !r->err) {
+		if (ioctl(r->group, VFIO_GROUP_SET_CONTAINER, &r->container)) {
+			r->err = errno;
+			break;
+		}
+		r->joins++;
+		if (ioctl(r->group, VFIO_GROUP_UNSET_CONTAINER))
+			r->err = errno;
+	}
+	return NULL;
+}
+
+/*
+ * VFIO_SET_IOMMU walks the container's groups while another group joins and
+ * leaves it: every answer is one the container could give (0, or EBUSY as
+ * the IOAS is in use), and the group always gets in. Lockdep and KASAN watch
+ * the list.
+ */
+TEST_F(exec_compat_groups, set_iommu_races_a_group_joining_and_leaving)
+{
+	struct join_race r = { .container = self->vd.container };
+	unsigned int round, busy = 0;
+	pthread_t thread;
+	int ret;
+
+	ASSERT_EQ(0, exec_join(&self->other, &self->vd, 0, false));
+	ASSERT_EQ(0, ioctl(self->other.group, VFIO_GROUP_UNSET_CONTAINER));
+	r.group = self->other.group;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, race_join_leave, &r));
+	for (round = 0; round < 2000 && !r.err; round++) {
+		ret = ioctl(self->vd.container, VFIO_SET_IOMMU,
+			    round % 2 ? VFIO_TYPE1v2_EXEC_IOMMU : VFIO_TYPE1v2_IOMMU);
+		if (ret && errno == EBUSY) {
+			busy++;
+			continue;
+		}
+		ASSERT_EQ(0, ret) TH_LOG("round %u: %s", round, strerror(errno));
+	}
+	WRITE_ONCE(r.stop, true);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, r.err) TH_LOG("the joining group got %s", strerror(r.err));
+	EXPECT_LT(0U, r.joins);
+	/* In use with the option on, only the EXEC type is taken. */
+	EXPECT_EQ(round / 2, busy);
+	ASSERT_EQ(VFIO_PSIM_DMA_FAULT,
+		  run_fill(&self->vd, &self->mem, self->mem.ro, IOVA_RO));
+	expect_exec_fault(_metadata, &self->vd, &self->mem, IOVA_RO);
+}
+
 /*
  * What only the device cdev has: the option itself, IOMMU_IOAS_COPY between
  * IOASes and a replace between them. Device a is attached to IOAS a, which
