@@ -14,10 +14,14 @@
 #
 # Both fetch QEMU 10.0 (qemu-system-arm, -common, -data) from bookworm-backports with
 # apt-get download and unpack it with dpkg-deb into the cache (VP_QEMU_DIR), for the
-# arm64 guests and for vfio_platform_qemu_test's QEMU 10.0 client in the x86_64 guest. The machine's apt sources are never changed: a private apt state there
-# names bookworm-backports of the mirror the machine's sources use for bookworm, and
+# arm64 guests and for vfio_platform_qemu_test's QEMU 10.0 client in the x86_64 guest.
+# arm64 also fetches that test's clients inside the arm64 guest, arm64 builds unpacked
+# into VP_CLIENT_ROOT: QEMU 7.2 and dtc from bookworm with every library they need, and
+# QEMU 10.0. The machine's apt sources are never changed: a private apt state there
+# names the suites of the mirror the machine's sources use for bookworm, and
 # `apt-get update` in it reads and writes nothing of the machine's. An unpacked copy is
-# reused; a new one is fetched only when it is missing or too old.
+# reused; a new one is fetched only when it is missing, too old, or (the arm64 clients)
+# was fetched for other suites or packages.
 
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -143,42 +147,60 @@ qemu_major()
 	sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p' <<<"$version"
 }
 
+# private_apt DIR ARCH SUITE...: an apt state of our own in DIR, naming SUITE... of
+# the mirror the machine's sources use for its release, with ARCH's packages; updated,
+# and in APT_CONFIG. The machine's apt sources and state are never read or written.
+private_apt()
+{
+	local apt=$1 arch=$2 mirror key suite
+
+	shift 2
+	read -r mirror key < <(debian_mirror) ||
+		vp_die "no Debian source for $(. /etc/os-release && echo "$VERSION_CODENAME") in /etc/apt"
+	key=${key:-/usr/share/keyrings/debian-archive-keyring.gpg}
+	vp_log "reading $* ($arch) of $mirror into $apt"
+	mkdir -p "$apt/apt.conf.d" "$apt/sources.list.d" "$apt/preferences.d" \
+		"$apt/state/lists/partial" "$apt/cache/archives/partial"
+	: >"$apt/status"
+	for suite in "$@"; do
+		echo "deb [signed-by=$key] $mirror $suite main"
+	done >"$apt/sources.list"
+	# Read instead of the machine's apt.conf: its hooks (PackageKit, appstream)
+	# must not run for an index of ours. No installed package is visible (an
+	# empty status), so the candidates are the suites' own, and a download-only
+	# install resolves the whole dependency closure without locking dpkg.
+	cat >"$apt/apt.conf" <<-EOF
+	Dir::Etc::Parts "$apt/apt.conf.d";
+	Dir::Etc::SourceList "$apt/sources.list";
+	Dir::Etc::SourceParts "$apt/sources.list.d";
+	Dir::Etc::Preferences "$apt/preferences";
+	Dir::Etc::PreferencesParts "$apt/preferences.d";
+	Dir::State "$apt/state";
+	Dir::State::status "$apt/status";
+	Dir::Cache "$apt/cache";
+	APT::Architecture "$arch";
+	APT::Architectures { "$arch"; "all"; };
+	Acquire::Languages "none";
+	APT::Sandbox::User "$(id -un)";
+	Debug::NoLocking "true";
+	EOF
+	export APT_CONFIG=$apt/apt.conf
+	apt-get update -qq || vp_die "apt-get update of $* ($arch) failed"
+}
+
 # fetch_qemu: QEMU from $VP_QEMU_SUITE, unpacked in $VP_QEMU_ROOT.
 fetch_qemu()
 {
-	local apt=$VP_QEMU_DIR/apt debs=$VP_QEMU_DIR/debs mirror key major p tmp
+	local debs=$VP_QEMU_DIR/debs major p tmp
 	local pkgs=(qemu-system-arm qemu-system-common qemu-system-data)
 
 	major=$(qemu_major)
 	[ "${major:-0}" -ge "$VP_QEMU_MAJOR" ] && return 0
 
 	if ! compgen -G "$debs/qemu-system-arm_*.deb" >/dev/null; then
-		read -r mirror key < <(debian_mirror) ||
-			vp_die "no Debian source for $(. /etc/os-release && echo "$VERSION_CODENAME") in /etc/apt"
-		key=${key:-/usr/share/keyrings/debian-archive-keyring.gpg}
-		vp_log "fetching QEMU from $VP_QEMU_SUITE of $mirror into $VP_QEMU_DIR"
-		mkdir -p "$apt/apt.conf.d" "$apt/sources.list.d" "$apt/preferences.d" \
-			"$apt/state/lists/partial" "$apt/cache/archives/partial" "$debs"
-		: >"$apt/status"
-		echo "deb [signed-by=$key] $mirror $VP_QEMU_SUITE main" >"$apt/sources.list"
-		# Read instead of the machine's apt.conf: its hooks (PackageKit, appstream)
-		# must not run for an index of ours. No installed package is visible
-		# (an empty status), so the candidates are the suite's own.
-		cat >"$apt/apt.conf" <<-EOF
-		Dir::Etc::Parts "$apt/apt.conf.d";
-		Dir::Etc::SourceList "$apt/sources.list";
-		Dir::Etc::SourceParts "$apt/sources.list.d";
-		Dir::Etc::Preferences "$apt/preferences";
-		Dir::Etc::PreferencesParts "$apt/preferences.d";
-		Dir::State "$apt/state";
-		Dir::State::status "$apt/status";
-		Dir::Cache "$apt/cache";
-		APT::Architectures { "$(dpkg --print-architecture)"; "all"; };
-		Acquire::Languages "none";
-		APT::Sandbox::User "$(id -un)";
-		EOF
-		export APT_CONFIG=$apt/apt.conf
-		apt-get update -qq || vp_die "apt-get update of $VP_QEMU_SUITE failed"
+		vp_log "fetching QEMU from $VP_QEMU_SUITE into $VP_QEMU_DIR"
+		private_apt "$VP_QEMU_DIR/apt" "$(dpkg --print-architecture)" "$VP_QEMU_SUITE"
+		mkdir -p "$debs"
 		tmp=$(mktemp -d "$debs/.new.XXXXXX")
 		for p in "${pkgs[@]}"; do
 			(cd "$tmp" && apt-get download -q "$p/$VP_QEMU_SUITE" >/dev/null) ||
@@ -190,7 +212,8 @@ fetch_qemu()
 	fi
 
 	# Unpacked beside, then swapped in, so that a guest booting meanwhile never
-	# sees half a QEMU.
+	# sees half a QEMU; what an interrupted run left goes first.
+	rm -rf "$VP_QEMU_DIR"/.root.*
 	tmp=$(mktemp -d "$VP_QEMU_DIR/.root.XXXXXX")
 	for p in "$debs"/*.deb; do
 		dpkg-deb -x "$p" "$tmp"
@@ -201,6 +224,93 @@ fetch_qemu()
 	[ "${major:-0}" -ge "$VP_QEMU_MAJOR" ] ||
 		vp_die "the QEMU unpacked in $VP_QEMU_ROOT is not version $VP_QEMU_MAJOR or later"
 	vp_log "unpacked in $VP_QEMU_ROOT: $("$VP_QEMU_ROOT/usr/bin/qemu-system-aarch64" --version | head -n 1)"
+}
+
+# fetch_clients: the arm64 guest's VFIO clients (vfio_platform_qemu_test), arm64 builds
+# unpacked in $VP_CLIENT_ROOT: bookworm's QEMU 7.2 and dtc with every library they need
+# (the dependency closure of the two packages, resolved by apt from an empty status),
+# and QEMU 10.0 from $VP_QEMU_SUITE in $VP_CLIENT_QEMU10, checked to need no package
+# beyond that closure, version for version. The tree is usr-merged, so that the guest
+# finds every library in one directory (vm-run.sh links it into place), and stripped
+# of set-user-ID and set-group-ID bits, which nothing in the guest needs. Both the
+# downloads and the tree carry the key of what was asked for: a change of suites,
+# packages or QEMU major fetches again.
+fetch_clients()
+{
+	local apt=$VP_CLIENT_DIR/apt debs=$VP_CLIENT_DIR/debs p v tmp q10 major=
+	local pkgs=(qemu-system-arm qemu-system-common qemu-system-data)
+	local want=() key
+
+	key="$VP_CLIENT_SUITE $VP_QEMU_SUITE $VP_QEMU_MAJOR ${pkgs[*]} device-tree-compiler"
+	[ "$(cat "$VP_CLIENT_ROOT/.vp-complete" 2>/dev/null)" = "$key" ] && return 0
+
+	# What an interrupted run left (deps.sh holds the cache's lock).
+	rm -rf "$VP_CLIENT_DIR"/.root.*
+	if [ "$(cat "$debs/.vp-complete" 2>/dev/null)" != "$key" ]; then
+		vp_log "fetching the arm64 guest's QEMU 7.2, QEMU 10.0 and dtc into $VP_CLIENT_DIR"
+		private_apt "$apt" arm64 "$VP_CLIENT_SUITE" "$VP_CLIENT_SUITE-updates" \
+			"$VP_QEMU_SUITE"
+		rm -rf "$debs"
+		mkdir -p "$debs/qemu10"
+		apt-get install -d -y -qq --no-install-recommends \
+			-o "Dir::Cache::archives=$debs" \
+			"${pkgs[0]}/$VP_CLIENT_SUITE" device-tree-compiler >/dev/null ||
+			vp_die "cannot fetch QEMU 7.2 and dtc (arm64) from $VP_CLIENT_SUITE"
+		for p in "${pkgs[@]}"; do
+			want+=("$p/$VP_QEMU_SUITE")
+		done
+		# The newer QEMU must run on the libraries of the older one: every other
+		# package it would install is one already fetched, at the same version
+		# (apt names a download PACKAGE_VERSION_ARCH.deb, a colon as %3a).
+		apt-get install -s -qq --no-install-recommends "${want[@]}" |
+			awk '$1 == "Inst" { v = $3; sub(/^\(/, "", v); print $2, v }' \
+			>"$debs/qemu10.list" ||
+			vp_die "cannot resolve QEMU 10.0 (arm64) from $VP_QEMU_SUITE"
+		while read -r p v; do
+			case $p in
+			qemu-system-*)
+				[ "$p" != qemu-system-arm ] || major=${v#*:}
+				;;
+			*)	compgen -G "$debs/${p}_${v//:/%3a}_*.deb" >/dev/null ||
+					vp_die "QEMU 10.0 (arm64) needs $p $v, which QEMU 7.2 does not"
+				;;
+			esac
+		done <"$debs/qemu10.list"
+		[ "${major%%.*}" -ge "$VP_QEMU_MAJOR" ] 2>/dev/null ||
+			vp_die "$VP_QEMU_SUITE has no QEMU $VP_QEMU_MAJOR for arm64 (${major:-none})"
+		(cd "$debs/qemu10" && apt-get download -q "${want[@]}" >/dev/null) ||
+			vp_die "cannot fetch QEMU 10.0 (arm64) from $VP_QEMU_SUITE"
+		unset APT_CONFIG
+		echo "$key" >"$debs/.vp-complete"
+	fi
+
+	tmp=$(mktemp -d "$VP_CLIENT_DIR/.root.XXXXXX")
+	for p in "$debs"/*.deb; do
+		dpkg-deb -x "$p" "$tmp"
+	done
+	q10=$tmp${VP_CLIENT_QEMU10#"$VP_CLIENT_ROOT"}
+	mkdir -p "$q10"
+	for p in "$debs"/qemu10/*.deb; do
+		dpkg-deb -x "$p" "$q10"
+	done
+	# usr-merge: /lib, /bin and /sbin into /usr.
+	for p in lib bin sbin; do
+		if [ -d "$tmp/$p" ] && [ ! -L "$tmp/$p" ]; then
+			mkdir -p "$tmp/usr/$p"
+			cp -a "$tmp/$p/." "$tmp/usr/$p/"
+			rm -rf "${tmp:?}/$p"
+			ln -s "usr/$p" "$tmp/$p"
+		fi
+	done
+	find "$tmp" -type f -perm /6000 -exec chmod ug-s {} +
+	for p in "$tmp/usr/lib/$VP_CLIENT_LOADER" "$tmp/usr/bin/qemu-system-aarch64" \
+		 "$tmp/usr/bin/dtc" "$q10/usr/bin/qemu-system-aarch64"; do
+		[ -e "$p" ] || vp_die "no ${p#"$tmp"/} among the arm64 clients unpacked in $tmp"
+	done
+	echo "$key" >"$tmp/.vp-complete"
+	rm -rf "$VP_CLIENT_ROOT"
+	mv "$tmp" "$VP_CLIENT_ROOT"
+	vp_log "arm64 guest clients unpacked in $VP_CLIENT_ROOT ($(find "$debs" -name '*.deb' | wc -l) packages)"
 }
 
 missing=()
@@ -226,3 +336,6 @@ mkdir -p "$VP_QEMU_DIR"
 exec {lock}>"$VP_QEMU_DIR/.lock"
 flock "$lock"
 fetch_qemu
+case $arch in
+arm64|aarch64) fetch_clients ;;
+esac

@@ -32,6 +32,17 @@ VP_QEMU_MAJOR=10
 VP_QEMU_DIR=$VP_CACHE/qemu-$VP_QEMU_SUITE
 VP_QEMU_ROOT=$VP_QEMU_DIR/root
 
+# The arm64 guest's own VFIO clients for vfio_platform_qemu_test, arm64 builds fetched
+# by deps.sh arm64 and unpacked (usr-merged) in the cache: QEMU 7.2 and dtc from
+# bookworm with their libraries in VP_CLIENT_ROOT, QEMU 10.0 in VP_CLIENT_QEMU10.
+# vm-run.sh shows the tree to the guest and links the loader, the libraries, QEMU 7.2
+# and dtc where a Debian system has them.
+VP_CLIENT_SUITE=bookworm
+VP_CLIENT_DIR=$VP_CACHE/clients-arm64
+VP_CLIENT_ROOT=$VP_CLIENT_DIR/root
+VP_CLIENT_QEMU10=$VP_CLIENT_ROOT/opt/qemu10
+VP_CLIENT_LOADER=ld-linux-aarch64.so.1
+
 # Fixed build identity, so that ccache hits across clones and rebuilds.
 export KBUILD_BUILD_TIMESTAMP='2026-01-01 00:00:00'
 export KBUILD_BUILD_USER=vfio-platform
