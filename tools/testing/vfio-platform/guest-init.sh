@@ -13,8 +13,9 @@
 # An arm64 guest cannot run the host's programs: it boots from the initramfs of
 # initramfs.sh, where this script is /init. There it lays busybox's applets out,
 # mounts the kernel filesystems and the run directory, then the host directories
-# listed in the run directory's "mounts" file (the checkout) at the same paths, and
-# goes on to stage 2 without changing root.
+# listed in the run directory's "mounts" file (the checkout) at the same paths, makes
+# the symbolic links its "links" file lists, and goes on to stage 2 without changing
+# root.
 #
 # Stage 2 links our modules into place, runs the command, scans for leaks and reports
 # the command's status through the run directory before rebooting, which ends QEMU.
@@ -75,6 +76,20 @@ initramfs()
 		mount -t 9p -o "trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro" \
 			"$tag" "$dir" || echo "guest-init: cannot mount $tag on $dir" >&2
 	done <"$out/mounts"
+	# Symbolic links into those directories: lines "LINK TARGET" in $out/links,
+	# never over a directory of the guest's own.
+	if [ -f "$out/links" ]; then
+		while read -r link target; do
+			case $link in
+			/?*) ;;
+			*) echo "guest-init: bad line in links: $link $target" >&2; continue ;;
+			esac
+			if [ -z "$target" ] || { [ -d "$link" ] && [ ! -L "$link" ]; } ||
+			   ! mkdir -p "${link%/*}" || ! ln -sfn "$target" "$link"; then
+				echo "guest-init: cannot link $link to $target" >&2
+			fi
+		done <"$out/links"
+	fi
 	stage2
 }
 

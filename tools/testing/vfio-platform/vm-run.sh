@@ -15,12 +15,13 @@
 # GICv2 with --gic 2) runs on QEMU 10.0 from bookworm-backports, which deps.sh unpacks
 # (its TCG faults a misaligned access to Device memory as hardware does); it boots
 # busybox and bash from an initramfs (initramfs.sh) and sees the checkout read-only
-# over virtio-9p at its host path; QEMU's PL031 and PL061 are claimed by the simulated
-# IOMMU (vfio_platform_sim.claim=). CMD runs in the directory vm-run.sh was started
-# from; its output is shown as it runs, after a line naming the QEMU binary and its
-# version ("# vm-run: qemu: PATH: VERSION") and one giving the guest's size ("# vm-run:
-# guest: N vCPUs, M MiB"). The exit status is CMD's,
-# unless:
+# over virtio-9p at its host path, and so the arm64 VFIO clients deps.sh unpacks
+# (QEMU 7.2 and 10.0, dtc), linked where a Debian system has them; QEMU's PL031 and
+# PL061 are claimed by the simulated IOMMU (vfio_platform_sim.claim=). CMD runs in
+# the directory vm-run.sh was started from; its output is shown as it runs, after a
+# line naming the QEMU binary and its version ("# vm-run: qemu: PATH: VERSION") and
+# one giving the guest's size ("# vm-run: guest: N vCPUs, M MiB"). The exit status is
+# CMD's, unless:
 #
 #  - the kernel log shows a splat (BUG, WARNING, Oops, panic, KASAN, UBSAN, lockdep,
 #    hung task, RCU stall, a runtime PM usage count underflow, an unbalanced IRQ
@@ -48,7 +49,7 @@ vm_mib=2048
 
 usage()
 {
-	sed -n '4,34p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,/^$/p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -152,6 +153,23 @@ arm64)
 		echo "vpbuild $VP_BUILD" >>"$run/mounts"
 		;;
 	esac
+	# The guest's VFIO clients (deps.sh arm64): their tree, and links that put the
+	# loader, the libraries, QEMU 7.2 and dtc where a Debian system has them. The
+	# guest mounts the tree at the same path and resolves the tree's own (relative)
+	# links itself.
+	if [ -f "$VP_CLIENT_ROOT/.vp-complete" ]; then
+		qemu+=(
+			-fsdev "local,id=clients,path=$VP_CLIENT_ROOT,readonly=on,security_model=none"
+			-device virtio-9p-pci,fsdev=clients,mount_tag=vpclients
+		)
+		echo "vpclients $VP_CLIENT_ROOT" >>"$run/mounts"
+		for link in lib/$VP_CLIENT_LOADER usr/lib/aarch64-linux-gnu usr/share/qemu \
+			    usr/bin/qemu-system-aarch64 usr/bin/dtc; do
+			echo "/$link $VP_CLIENT_ROOT/$link"
+		done >"$run/links"
+	else
+		echo "# vm-run: no arm64 VFIO clients in $VP_CLIENT_ROOT (deps.sh arm64 unpacks them)"
+	fi
 	;;
 esac
 cmdline+=("${append[@]}")
