@@ -146,7 +146,7 @@ count()
 run()
 {
 	local log=$VP_BUILD/results/$lane.log status=0 pass=0 fail=0 skip=0 tmp
-	local expect=
+	local expect='' qemu10
 
 	if [ "${1:-}" = --expect ]; then
 		expect=$VP_SCRIPTS/expected/$lane
@@ -159,9 +159,12 @@ run()
 	# Each run counts its own output, even when another run shares the checkout.
 	tmp=$(mktemp "$VP_BUILD/results/.vmtests.XXXXXX")
 	# The lane's programs are bounded one by one (run-selftests.sh); this bounds the VM.
-	# VP_QEMU10_ROOT: QEMU 10.0, the newer client of vfio_platform_qemu_test.
+	# VP_QEMU10_ROOT: QEMU 10.0, the newer client of vfio_platform_qemu_test, built
+	# for the guest's architecture.
+	qemu10=$VP_QEMU_ROOT
+	[ "$VP_ARCH" = x86_64 ] || qemu10=$VP_CLIENT_QEMU10
 	"$VP_SCRIPTS/vm-run.sh" --arch "$VP_ARCH" --gic "$gic" --timeout 3600 -- \
-		env "VP_QEMU10_ROOT=$VP_QEMU_ROOT" \
+		env "VP_QEMU10_ROOT=$qemu10" \
 		"$VP_SCRIPTS/run-selftests.sh" "$out" "$@" | tee "$tmp" || status=$?
 	# Which QEMU the guest ran on, for the summary of make check.
 	sed -n 's/^# vm-run: qemu: //p' "$tmp" >"$VP_BUILD/results/$lane.qemu"

@@ -30,7 +30,10 @@
  * Needs qemu-system-aarch64 and dtc in PATH, QEMU 10.0 unpacked where
  * VP_QEMU10_ROOT says (deps.sh does it, selftests.sh passes it), and a
  * device-tree node for the simulated devices (of_node/compatible in sysfs),
- * which QEMU reads: a test fails, saying so, when one is missing.
+ * which QEMU reads: a test fails, saying so, when one is missing. Every
+ * QEMU is a build for the machine the test runs on: the x86_64 test VM runs
+ * the host's own, the arm64 one arm64 builds (deps.sh, vm-run.sh), each
+ * guest then running under TCG inside a TCG guest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +58,14 @@
 #include "vfio_platform_util.h"
 
 #define QEMU_BIN		"qemu-system-aarch64"
+/* Where a QEMU built for this machine keeps its modules, below its root. */
+#if defined(__x86_64__)
+#define QEMU_MODULE_DIR		"/usr/lib/x86_64-linux-gnu/qemu"
+#elif defined(__aarch64__)
+#define QEMU_MODULE_DIR		"/usr/lib/aarch64-linux-gnu/qemu"
+#else
+#error "no QEMU for this machine in the test VMs"
+#endif
 #define DTC_BIN			"dtc"
 
 /* The guest: small, as it runs under TCG inside the TCG test VM. */
@@ -174,6 +185,13 @@ static bool in_path(const char *prog)
 	}
 	free(copy);
 	return found;
+}
+
+/* The arm64 test VM gets the arm64 builds deps.sh unpacks, not the host's. */
+static void need_in_path(const char *prog, const char *package)
+{
+	fprintf(stderr, "# needs %s in PATH: Debian's %s (deps.sh arm64 in the arm64 VM)\n",
+		prog, package);
 }
 
 /* Copy a file to stderr as TAP comments: what QEMU or dtc said. */
@@ -679,8 +697,7 @@ static int find_qemu(struct qemu_ctx *c)
 		snprintf(c->bin, sizeof(c->bin), "%s", QEMU_BIN);
 		if (in_path(QEMU_BIN))
 			return 0;
-		fprintf(stderr, "# needs %s in PATH (Debian package qemu-system-arm)\n",
-			QEMU_BIN);
+		need_in_path(QEMU_BIN, "qemu-system-arm");
 		return -ENOENT;
 	}
 	if (!root || !*root) {
@@ -689,7 +706,7 @@ static int find_qemu(struct qemu_ctx *c)
 	}
 	snprintf(c->bin, sizeof(c->bin), "%s/usr/bin/%s", root, QEMU_BIN);
 	snprintf(c->datadir, sizeof(c->datadir), "%s/usr/share/qemu", root);
-	snprintf(moddir, sizeof(moddir), "%s/usr/lib/x86_64-linux-gnu/qemu", root);
+	snprintf(moddir, sizeof(moddir), "%s" QEMU_MODULE_DIR, root);
 	if (access(c->bin, X_OK) || access(moddir, R_OK)) {
 		fprintf(stderr, "# no QEMU 10.0 in %s (deps.sh unpacks it)\n", root);
 		return -ENOENT;
@@ -709,8 +726,7 @@ static int ctx_open(struct qemu_ctx *c, bool raise)
 		return -ENODEV;
 	}
 	if (!in_path(DTC_BIN)) {
-		fprintf(stderr, "# needs %s in PATH (Debian package %s)\n",
-			DTC_BIN, "device-tree-compiler");
+		need_in_path(DTC_BIN, "device-tree-compiler");
 		return -ENOENT;
 	}
 	ret = find_qemu(c);
