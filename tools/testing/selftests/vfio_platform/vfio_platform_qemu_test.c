@@ -10,13 +10,13 @@
  *
  * QEMU 7.2 generates guest device-tree nodes for two Calxeda and AMD devices
  * only and refuses to start with any other vfio-platform device, unless the
- * user supplies the whole device tree with -dtb. So each test dumps the
- * machine's own device tree (-machine dumpdtb=), adds a node for the device
- * under the platform bus with dtc, and boots a few instructions of guest code
- * with it. The platform bus hands out MMIO and interrupts first fit in the
- * order of the device's regions and lines, each region naturally aligned,
- * which is how the node's reg and interrupts are computed here, and what the
- * guest's memory map must then show.
+ * user supplies the whole device tree with -dtb. So each test takes the
+ * machine's own device tree (-machine dumpdtb=, once per QEMU), adds a node
+ * for the device under the platform bus with dtc, and boots a few
+ * instructions of guest code with it. The platform bus hands out MMIO and
+ * interrupts first fit in the order of the device's regions and lines, each
+ * region naturally aligned, which is how the node's reg and interrupts are
+ * computed here, and what the guest's memory map must then show.
  *
  * What is checked, from outside QEMU: the simulator's debugfs (IOMMU domain,
  * page table, interrupt lines), /proc/interrupts, the module references of
@@ -400,23 +400,70 @@ static int read_compatible(struct qemu_ctx *c, char *buf, size_t size)
 	return n && n < size ? 0 : -EINVAL;
 }
 
-/*
- * The guest's device tree: the machine's own, with the device under the
- * platform bus. dtc merges the second root node into the first.
- */
-static int make_dtb(struct qemu_ctx *c)
+static int write_whole(const char *path, const char *buf, size_t len)
 {
-	struct cmdline dump = {}, to_dts = {}, to_dtb = {};
-	char machine[192], compat[256], *dts;
-	unsigned int i;
-	bool found;
-	size_t len;
-	FILE *f;
+	ssize_t n = -1;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		n = write(fd, buf, len);
+		if (close(fd))
+			n = -1;
+	}
+	if (n != (ssize_t)len) {
+		fprintf(stderr, "# write %s: %s\n", path, n < 0 ? strerror(errno) : "short");
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * The machine's own device tree depends on the QEMU that dumps it and on
+ * nothing a test changes: each QEMU's, as source, is kept for the tests that
+ * follow (a QEMU run and a dtc run each, seconds inside the TCG test VMs).
+ * The directory is the program's; without it every test dumps its own.
+ */
+static char machine_cache[64];
+static pid_t machine_cache_owner;
+
+static void machine_cache_file(bool backport, char *path, size_t size)
+{
+	snprintf(path, size, "%s/virt-qemu%s.dts", machine_cache, backport ? "10" : "7");
+}
+
+static void __attribute__((constructor)) machine_cache_create(void)
+{
+	snprintf(machine_cache, sizeof(machine_cache), "/tmp/vfio-platform-qemu-virt.XXXXXX");
+	if (!mkdtemp(machine_cache))
+		machine_cache[0] = '\0';
+	machine_cache_owner = getpid();
+}
+
+/* Run at the harness's exit; the tests' children leave by _exit(). */
+static void __attribute__((destructor)) machine_cache_remove(void)
+{
+	char path[128];
+
+	if (!machine_cache[0] || getpid() != machine_cache_owner)
+		return;
+	machine_cache_file(false, path, sizeof(path));
+	unlink(path);
+	machine_cache_file(true, path, sizeof(path));
+	unlink(path);
+	rmdir(machine_cache);
+}
+
+/* The machine's device tree, as source, in @dts; the caller frees it. */
+static int machine_dts(struct qemu_ctx *c, char **dts, size_t *len)
+{
+	struct cmdline dump = {}, to_dts = {};
+	char machine[192], cache[128], tmp[136];
 	int ret;
 
-	ret = read_compatible(c, compat, sizeof(compat));
-	if (ret)
-		return ret;
+	machine_cache_file(c->client->backport, cache, sizeof(cache));
+	if (machine_cache[0] && !access(cache, R_OK))
+		return read_whole(cache, dts, len);
 
 	snprintf(machine, sizeof(machine), "virt,dumpdtb=%s", c->file[F_VIRT_DTB]);
 	cmdline_machine(&dump, c, machine);
@@ -426,15 +473,45 @@ static int make_dtb(struct qemu_ctx *c)
 	cmdline_add(&to_dts, 9, DTC_BIN, "-q", "-I", "dtb", "-O", "dts", "-o",
 		    c->file[F_GUEST_DTS], c->file[F_VIRT_DTB]);
 	ret = run(&to_dts, c->file[F_TOOL_LOG], QEMU_CMD_MS);
+	if (!ret)
+		ret = read_whole(c->file[F_GUEST_DTS], dts, len);
+	if (ret || !machine_cache[0])
+		return ret;
+	/* Renamed into place: the cache never holds half a file. */
+	snprintf(tmp, sizeof(tmp), "%s.new", cache);
+	if (write_whole(tmp, *dts, *len) || rename(tmp, cache))
+		unlink(tmp);
+	return 0;
+}
+
+/*
+ * The guest's device tree: the machine's own, with the device under the
+ * platform bus. dtc merges the second root node into the first.
+ */
+static int make_dtb(struct qemu_ctx *c)
+{
+	struct cmdline to_dtb = {};
+	char compat[256], *dts;
+	unsigned int i;
+	bool found;
+	size_t len;
+	FILE *f;
+	int ret;
+
+	ret = read_compatible(c, compat, sizeof(compat));
+	if (ret)
+		return ret;
+	ret = machine_dts(c, &dts, &len);
 	if (ret)
 		return ret;
 
 	/* The constants above must describe this QEMU's machine. */
-	ret = read_whole(c->file[F_GUEST_DTS], &dts, &len);
+	found = strstr(dts, "\t" PBUS_NODE " {");
+	if (found)
+		ret = write_whole(c->file[F_GUEST_DTS], dts, len);
+	free(dts);
 	if (ret)
 		return ret;
-	found = strstr(dts, "\t" PBUS_NODE " {");
-	free(dts);
 	if (!found) {
 		fprintf(stderr, "# the virt machine has no %s node\n", PBUS_NODE);
 		return -ENODEV;
