@@ -16,19 +16,20 @@
 # x86_64), vmtests-x86_64 (kselftest programs in the test VM, run beside the lanes after
 # it and shown when it ends) and after it bench-quick (bench.sh --debug --quick: the
 # benchmark runs and prints every figure, never judged on a timing), then the arm64
-# lanes:
-# static-arm64 (the static lane on the arm64 build), vmtests-arm64 (every program in an
-# arm64 virt VM with a GICv3 and an ITS, including
-# vfio_amba_test on QEMU's PL031 and PL061) and vmtests-arm64-gicv2 (on a GICv2, which
-# has no ITS, only QEMU's GICv2m frame for PCI: the programs whose results depend on the
-# interrupt controller, that is the container, the MSI rule, the device cdev with
-# iommufd, interrupts and the PrimeCells). The arm64 lanes run on QEMU 10.0 from bookworm-backports (deps.sh), the
-# x86_64 ones on the installed QEMU; the summary names each VM lane's QEMU. Last comes
+# lanes: static-arm64 (the static lane on the arm64 build), vmtests-arm64 (every
+# program in an arm64 virt VM with a GICv3 and an ITS, including vfio_amba_test on
+# QEMU's PL031 and PL061) and vmtests-arm64-gicv2 (on a GICv2, which has no ITS, only
+# QEMU's GICv2m frame for PCI: the programs whose results depend on the interrupt
+# controller, that is the container, the MSI rule, the device cdev with iommufd,
+# interrupts and the PrimeCells). The arm64 lanes run on QEMU 10.0 from
+# bookworm-backports (deps.sh), the x86_64 ones on the installed QEMU; the summary
+# names each VM lane's QEMU. After bench-quick, in its slot, comes
 # vmtests-x86_64-compat: the compat kernel (VP_FLAVOUR=compat: VFIO_CONTAINER=n,
 # IOMMUFD_VFIO_CONTAINER=y, built in build/x86_64-compat from the same ccache), where
 # iommufd's compat container serves /dev/vfio/vfio, running the programs that test
-# each IOMMU mode (EXEC and the MSI rule). --arm64 runs the arm64 lanes alone. A lane that cannot run (its build fails, it records no result)
-# counts as one failure. The exit status is non-zero when anything failed.
+# each IOMMU mode (EXEC and the MSI rule). --arm64 runs the arm64 lanes alone. A lane
+# that cannot run (its build fails, it records no result) counts as one failure. The
+# exit status is non-zero when anything failed.
 
 set -uo pipefail
 # shellcheck source=lib.sh
@@ -164,7 +165,7 @@ bench_quick()
 
 lanes=()
 if [ $x86 -eq 1 ]; then
-	lanes+=(static kunit "vmtests-$arch" bench-quick)
+	lanes+=(static kunit "vmtests-$arch" bench-quick "vmtests-$arch-compat")
 	build_ok=0
 	[ $tree_ok -eq 1 ] && waited build "$arch" && build_ok=1
 	if [ $build_ok -eq 1 ]; then
@@ -172,10 +173,15 @@ if [ $x86 -eq 1 ]; then
 		# A TCG guest keeps about one of the machine's two cores busy: the x86_64
 		# VM lane runs beside the rest (the guest loads its modules from modroot,
 		# which nothing below rewrites), its output shown when it is done. The
-		# benchmark's quick run follows it in the same slot: never a third guest.
+		# benchmark's quick run and the compat kernel's build and lane follow it
+		# in the same slot, beside the arm64 lanes: never a third guest.
 		{
 			lane "vmtests-$arch" bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect
 			lane bench-quick bench_quick
+			compat_build &&
+				lane "vmtests-$arch-compat" env VP_FLAVOUR=compat \
+				bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect \
+				--only vfio_platform_exec_test,vfio_platform_msi_test
 		} >"$results/.vmtests-$arch.out" 2>&1 &
 		vm_lane=$!
 	fi
@@ -191,15 +197,6 @@ if [ $tree_ok -eq 1 ] && waited build arm64; then
 		--expect --only vfio_container_test,vfio_platform_msi_test,vfio_platform_iommufd_test,vfio_platform_irq_test,vfio_amba_test
 fi
 
-# The compat kernel, in the foreground slot once the arm64 guests are done.
-if [ $x86 -eq 1 ]; then
-	lanes+=("vmtests-$arch-compat")
-	if [ $tree_ok -eq 1 ] && waited compat_build; then
-		waited lane "vmtests-$arch-compat" env VP_FLAVOUR=compat \
-			bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect \
-			--only vfio_platform_exec_test,vfio_platform_msi_test
-	fi
-fi
 if [ -n "$vm_lane" ]; then
 	wait "$vm_lane"
 	vm_lane=
