@@ -24,6 +24,10 @@ set -euo pipefail
 overlay_roots=(arch drivers include kernel lib samples scripts tools Documentation)
 # Directories that replace upstream's entirely.
 replaced_dirs=(drivers/vfio/platform)
+# Files of the repository's top that the tree holds elsewhere: the driver set's
+# Kconfig is drivers/vfio/platform/Kconfig, which drivers/vfio/Kconfig sources
+# (the tree's own top Kconfig stays upstream's).
+declare -A relocated=([Kconfig]=drivers/vfio/platform/Kconfig)
 
 patch_dir=$VP_TOP/patches
 series=$patch_dir/series
@@ -117,6 +121,9 @@ overlay_files()
 	for r in "${overlay_roots[@]}"; do
 		[ -d "$VP_TOP/$r" ] && roots+=("$r")
 	done
+	for r in "${!relocated[@]}"; do
+		[ -f "$VP_TOP/$r" ] && roots+=("$r")
+	done
 	[ ${#roots[@]} -gt 0 ] || return 0
 	if git -C "$VP_TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		git -C "$VP_TOP" ls-files -co --exclude-standard -- "${roots[@]}" |
@@ -124,6 +131,12 @@ overlay_files()
 	else
 		(cd "$VP_TOP" && find "${roots[@]}" -type f)
 	fi | sort -u
+}
+
+# The path in the tree of our file $1 (relative to the repository).
+tree_path()
+{
+	echo "${relocated[$1]:-$1}"
 }
 
 in_replaced_dir()
@@ -138,29 +151,31 @@ in_replaced_dir()
 
 overlay()
 {
-	local files=() old=() f d bad=0
+	local files=() dests=() old=() f d bad=0
 
 	mapfile -t files < <(overlay_files)
 	for f in "${files[@]}"; do
-		if [ -e "$pristine/$f" ] && ! in_replaced_dir "$f"; then
-			echo "error: $f exists upstream; change it with a patch in patches/, not a copy" >&2
+		d=$(tree_path "$f")
+		dests+=("$d")
+		if [ -e "$pristine/$d" ] && ! in_replaced_dir "$d"; then
+			echo "error: $d exists upstream; change it with a patch in patches/, not a copy" >&2
 			bad=1
 		fi
-		if grep -qxF "$f" "$VP_TREE/.vp-patched" 2>/dev/null; then
-			echo "error: $f is both patched by the series and overlaid" >&2
+		if grep -qxF "$d" "$VP_TREE/.vp-patched" 2>/dev/null; then
+			echo "error: $d is both patched by the series and overlaid" >&2
 			bad=1
 		fi
 	done
 	[ $bad -eq 0 ] || exit 1
 
 	for f in "${files[@]}"; do
-		copy_if_changed "$VP_TOP/$f" "$VP_TREE/$f"
+		copy_if_changed "$VP_TOP/$f" "$VP_TREE/$(tree_path "$f")"
 	done
 
 	# A lookup table, not a pipe into grep -q: with pipefail, grep's early
 	# exit can fail the pipe (SIGPIPE) and remove a file we carry.
 	local -A ours=()
-	for f in "${files[@]}"; do
+	for f in "${dests[@]}"; do
 		ours[$f]=1
 	done
 
@@ -178,7 +193,7 @@ overlay()
 		done < <(cd "$VP_TREE" && find "$d" -type f)
 		find "$VP_TREE/$d" -depth -type d -empty -delete
 	done
-	printf '%s\n' "${files[@]}" >"$VP_TREE/.vp-overlay"
+	printf '%s\n' "${dests[@]}" >"$VP_TREE/.vp-overlay"
 }
 
 case ${1:-} in
