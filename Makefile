@@ -21,7 +21,7 @@ export VP_FLAVOUR := compat
 endif
 
 .PHONY: all deps tree kernel selftests demo vm check check-arm64 static kunit vmtests \
-	fuzz bench manifest clean help
+	fuzz bench manifest clean help modules modules_install modules-clean
 
 all: demo
 
@@ -88,6 +88,24 @@ bench: tree
 manifest:
 	@bash $(S)/selftests.sh --arch $(ARCH) --gic $(GIC) manifest
 
+# Out of tree, against an installed Linux 6.12 kernel's headers (by default the
+# running kernel's): the modules the top-level Kconfig gives that kernel. No
+# kernel tree is prepared; dkms.conf runs these.
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+modules:
+	@bash $(S)/modules.sh $(KDIR)
+
+# Into updates/vfio-platform of that kernel's modules, which depmod prefers to the
+# kernel's own: our vfio_iommu_type1 serves /dev/vfio/vfio.
+modules_install: modules
+	@rel=$$(cat $(KDIR)/include/config/kernel.release) && \
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/modules/$$rel/src \
+		INSTALL_MOD_DIR=updates/vfio-platform modules_install
+
+modules-clean:
+	@bash $(S)/modules.sh --clean $(KDIR)
+
 clean:
 	rm -rf build
 
@@ -109,4 +127,7 @@ help:
 	@echo '                     upstream 6.12 in the VM; table and SVG plots in build/results'
 	@echo 'make manifest [ARCH=arm64] [GIC=2]  the tests of the last full VM run, as'
 	@echo '                     the lane manifest make check expects (expected/LANE)'
+	@echo 'make modules [KDIR=dir]  out of tree, against an installed 6.12 kernel'"'"'s'
+	@echo '                     headers (default: the running kernel'"'"'s); modules_install,'
+	@echo '                     modules-clean; dkms.conf does the same for DKMS'
 	@echo 'make tree | kernel | selftests | deps | clean'

@@ -24,6 +24,41 @@ VP_SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 VP_JOBS=${VP_JOBS:-$(nproc)}
 
+# The patch series to upstream files: patches/series gives the order.
+VP_PATCH_DIR=$VP_TOP/patches
+
+# vp_series_patches: the patches of the series, in order, one path per line.
+vp_series_patches()
+{
+	local p
+
+	[ -f "$VP_PATCH_DIR/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$VP_PATCH_DIR/series" | while read -r p; do
+		[ -n "$p" ] || continue
+		[ -f "$VP_PATCH_DIR/$p" ] || vp_die "patches/series names $p, which does not exist"
+		echo "$VP_PATCH_DIR/$p"
+	done
+}
+
+# vp_patched_files PATCH...: the files the patches touch, relative to the tree.
+vp_patched_files()
+{
+	sed -n -e 's|^+++ b/||p' -e 's|^--- a/||p' "$@" | sed 's/[[:space:]].*//' |
+		grep -vx /dev/null | sort -u
+}
+
+# vp_apply_series DIR WHAT: apply the series to the pristine copies of the files it
+# touches in DIR; WHAT names the source they came from, for the error.
+vp_apply_series()
+{
+	local p
+
+	while read -r p; do
+		patch -d "$1" -p1 -N -s --no-backup-if-mismatch <"$p" ||
+			vp_die "patch ${p#"$VP_TOP"/} does not apply to $2"
+	done < <(vp_series_patches)
+}
+
 # The arm64 guests run on QEMU 10.0 from bookworm-backports, fetched and unpacked into
 # the cache by deps.sh (never installed): its TCG faults a misaligned access to Device
 # memory as hardware does, where bookworm's QEMU 7.2 lets it through.

@@ -29,9 +29,6 @@ replaced_dirs=(drivers/vfio/platform)
 # (the tree's own top Kconfig stays upstream's).
 declare -A relocated=([Kconfig]=drivers/vfio/platform/Kconfig)
 
-patch_dir=$VP_TOP/patches
-series=$patch_dir/series
-
 ver=$(dpkg-query -W -f='${Version}' "$VP_SRC_PKG" 2>/dev/null) ||
 	vp_die "$VP_SRC_PKG is not installed (run: make deps)"
 pristine=$VP_CACHE/linux-$ver
@@ -50,23 +47,6 @@ extract_pristine()
 	mv "$tmp" "$pristine"
 }
 
-# The patches of the series, in order, one path per line.
-series_patches()
-{
-	[ -f "$series" ] || return 0
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$series" | while read -r p; do
-		[ -n "$p" ] || continue
-		[ -f "$patch_dir/$p" ] || vp_die "patches/series names $p, which does not exist"
-		echo "$patch_dir/$p"
-	done
-}
-
-# Files a patch touches, as paths relative to the tree.
-patched_files()
-{
-	sed -n -e 's|^+++ b/||p' -e 's|^--- a/||p' "$@" | sed 's/[[:space:]].*//' | sort -u
-}
-
 # copy_if_changed SRC DST: rewrite DST only when its content differs.
 copy_if_changed()
 {
@@ -81,10 +61,10 @@ apply_series()
 {
 	local stage patches=() old=() new=() f
 
-	mapfile -t patches < <(series_patches)
+	mapfile -t patches < <(vp_series_patches)
 	[ -f "$VP_TREE/.vp-patched" ] && mapfile -t old < <(grep . "$VP_TREE/.vp-patched")
 	if [ ${#patches[@]} -gt 0 ]; then
-		mapfile -t new < <(patched_files "${patches[@]}")
+		mapfile -t new < <(vp_patched_files "${patches[@]}")
 	fi
 
 	# Apply the series to copies of the pristine files, then carry over only what differs.
@@ -95,12 +75,8 @@ apply_series()
 			cp "$pristine/$f" "$stage/$f"
 		fi
 	done
-	for p in "${patches[@]}"; do
-		if ! patch -d "$stage" -p1 -N -s --no-backup-if-mismatch <"$p"; then
-			rm -rf "$stage"
-			vp_die "patch ${p#"$VP_TOP"/} does not apply to $VP_SRC_PKG $ver"
-		fi
-	done
+	# A subshell, so that a patch that does not apply still removes the stage.
+	(vp_apply_series "$stage" "$VP_SRC_PKG $ver") || { rm -rf "$stage"; exit 1; }
 	for f in "${old[@]}" "${new[@]}"; do
 		if [ -f "$stage/$f" ]; then
 			copy_if_changed "$stage/$f" "$VP_TREE/$f"
@@ -198,7 +174,7 @@ overlay()
 
 case ${1:-} in
 --list-overlay) overlay_files; exit ;;
---list-patches) series_patches; exit ;;
+--list-patches) vp_series_patches; exit ;;
 "") ;;
 *) vp_die "usage: prepare-tree.sh [--list-overlay|--list-patches]" ;;
 esac

@@ -10,7 +10,7 @@
 #  - sparse (C=2) and W=1 through kbuild, on every directory holding our kernel
 #    sources; a finding counts when it is in one of our files or in a file the series
 #    patches;
-#  - shellcheck on our scripts;
+#  - shellcheck on our scripts and dkms.conf;
 #  - each copy of a kernel header in tools/include is the same as the kernel's.
 #
 # Each tool's verdict on one file is one check, recorded as lane "static" for x86_64 and
@@ -136,9 +136,9 @@ if [ ${#sources[@]} -gt 0 ]; then
 fi
 
 mapfile -t scripts < <(
-	for f in "${ours[@]}" .ci/run; do
+	for f in "${ours[@]}" .ci/run dkms.conf; do
 		case $f in
-		*.sh) echo "$f" ;;
+		*.sh|dkms.conf) echo "$f" ;;
 		*) head -n1 "$f" 2>/dev/null | grep -qE '^#!.*\b(ba)?sh\b' && echo "$f" ;;
 		esac
 	done | sort -u)
