@@ -80,7 +80,7 @@ enum exec_backend {
 static const char *exec_backend_use(enum exec_backend backend)
 {
 	if (backend == EXEC_CDEV)
-		return NULL;
+		return iommufd_missing();
 	return vp_use_container(backend == EXEC_COMPAT);
 }
 
@@ -1174,8 +1174,8 @@ FIXTURE_SETUP(exec_ioas)
 	exec_knobs_init(&self->knobs);
 	vp_init(&self->vd);
 	memset(&self->mem, 0, sizeof(self->mem));
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	if (sim_iommufd_missing())
+		SKIP(return, "%s", sim_iommufd_missing());
 	ret = exec_knobs_set(&self->knobs, "Y", "N");
 	if (!ret)
 		ret = exec_open_id(&self->vd, &self->mem, VFIO_TYPE1v2_EXEC_IOMMU,

@@ -155,8 +155,8 @@ FIXTURE_SETUP(cdev)
 
 	self->ctx.dev.fd = -1;
 	self->ctx.iommufd = -1;
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	if (sim_iommufd_missing())
+		SKIP(return, "%s", sim_iommufd_missing());
 	ret = cdev_ctx_open(&self->ctx);
 	if (ret)
 		cdev_ctx_close(&self->ctx);
@@ -366,8 +366,8 @@ FIXTURE_SETUP(group)
 		self->ctx.dev[i].fd = -1;
 	self->ctx.iommufd = -1;
 	self->ctx.group_pt = NONE;
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	if (sim_iommufd_missing())
+		SKIP(return, "%s", sim_iommufd_missing());
 	ret = group_ctx_open(&self->ctx);
 	if (ret)
 		group_ctx_close(&self->ctx);
@@ -576,8 +576,8 @@ FIXTURE_SETUP(hwpt_group)
 		self->ctx.g.dev[i].fd = -1;
 	self->ctx.g.iommufd = -1;
 	self->ctx.g.group_pt = NONE;
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	if (sim_iommufd_missing())
+		SKIP(return, "%s", sim_iommufd_missing());
 	ret = hwpt_group_open(&self->ctx, variant->two_ioas);
 	if (ret)
 		group_ctx_close(&self->ctx.g);
@@ -708,8 +708,8 @@ FIXTURE_SETUP(group_race)
 		self->ctx.g.dev[i].fd = -1;
 	self->ctx.g.iommufd = -1;
 	self->ctx.g.group_pt = NONE;
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	if (sim_iommufd_missing())
+		SKIP(return, "%s", sim_iommufd_missing());
 	ret = hwpt_group_open(&self->ctx, variant->two_ioas);
 	if (ret)
 		group_ctx_close(&self->ctx.g);

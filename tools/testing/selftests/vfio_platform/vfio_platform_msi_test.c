@@ -762,8 +762,8 @@ FIXTURE_VARIANT_ADD(msi_bind, hw_msi_window_unsafe) {
 FIXTURE_SETUP(msi_bind)
 {
 	msi_fd_ctx_init(&self->ctx);
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	if (sim_iommufd_missing())
+		SKIP(return, "%s", sim_iommufd_missing());
 	ASSERT_EQ(0, msi_fd_ctx_open(&self->ctx, variant->window,
 				     variant->unsafe));
 	ASSERT_EQ(0, msi_cdev_create(&self->ctx.a, NULL));
@@ -831,8 +831,8 @@ FIXTURE_SETUP(msi_fd_cookie)
 	struct msi_fd_ctx *c = &self->ctx;
 
 	msi_fd_ctx_init(c);
-	if (sim_missing())
-		SKIP(return, "%s", sim_missing());
+	if (sim_iommufd_missing())
+		SKIP(return, "%s", sim_iommufd_missing());
 	snprintf(self->group_name, sizeof(self->group_name), "msi-fd-%d",
 		 getpid());
 	ASSERT_EQ(0, msi_fd_ctx_open(c, "sw_msi", false));

@@ -975,6 +975,18 @@ static int mtree_region(struct qemu_ctx *c, unsigned int index, bool mmap,
 	return -ENOENT;
 }
 
+/*
+ * Why this kernel cannot give QEMU a device, or NULL. QEMU's vfio-platform
+ * reads the device's compatible from its device-tree node, which a kernel
+ * without OF (Debian's amd64 kernel) never has.
+ */
+static const char *qemu_missing(const struct qemu_client *client)
+{
+	if (!vp_exists("/sys/firmware/devicetree"))
+		return "no /sys/firmware/devicetree: without OF, no device-tree node for QEMU";
+	return client->iommufd ? iommufd_missing() : NULL;
+}
+
 FIXTURE(qemu) {
 	struct qemu_ctx ctx;
 };
@@ -999,6 +1011,8 @@ FIXTURE_SETUP(qemu)
 	int ret;
 
 	ctx_init(&self->ctx, &variant->client);
+	if (qemu_missing(&variant->client))
+		SKIP(return, "%s", qemu_missing(&variant->client));
 	ret = ctx_open(&self->ctx, false);
 	if (ret)
 		ctx_close(&self->ctx);
@@ -1195,6 +1209,8 @@ FIXTURE_SETUP(qemu_irq)
 	int ret;
 
 	ctx_init(&self->ctx, &variant->client);
+	if (qemu_missing(&variant->client))
+		SKIP(return, "%s", qemu_missing(&variant->client));
 	ret = ctx_open(&self->ctx, true);
 	if (ret)
 		ctx_close(&self->ctx);

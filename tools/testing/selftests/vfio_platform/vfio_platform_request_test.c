@@ -318,6 +318,8 @@ TEST_F(request, unbind_asks_the_owner_through_the_group_path)
 
 TEST_F(request, unbind_asks_the_owner_through_the_cdev_path)
 {
+	if (iommufd_missing())
+		SKIP(return, "%s", iommufd_missing());
 	ASSERT_EQ(0, open_cdev(self));
 	owner_is_asked_then_closes(_metadata, self, false);
 }

@@ -489,6 +489,18 @@ const char *sim_missing(void)
 	return NULL;
 }
 
+const char *iommufd_missing(void)
+{
+	if (!vp_exists("/dev/iommu"))
+		return "no /dev/iommu: this kernel has no iommufd (CONFIG_IOMMUFD)";
+	return NULL;
+}
+
+const char *sim_iommufd_missing(void)
+{
+	return sim_missing() ?: iommufd_missing();
+}
+
 const char *vp_use_container(bool compat)
 {
 	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
@@ -498,7 +510,7 @@ const char *vp_use_container(bool compat)
 		close(fd);
 	if (compat) {
 		vfio_container_node = iommufd ? "/dev/vfio/vfio" : "/dev/iommu";
-		return NULL;
+		return iommufd ? NULL : iommufd_missing();
 	}
 	vfio_container_node = "/dev/vfio/vfio";
 	return iommufd ? "/dev/vfio/vfio is iommufd's: no type1 (VFIO_CONTAINER=n)" : NULL;

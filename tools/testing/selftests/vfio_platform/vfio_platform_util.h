@@ -157,5 +157,12 @@ const char *sim_missing(void);
  * missing from this kernel, or NULL.
  */
 const char *vp_use_container(bool compat);
+/*
+ * Why the device cdev and iommufd cannot be used, or NULL: Debian's amd64 kernel,
+ * for one, has no iommufd.
+ */
+const char *iommufd_missing(void);
+/* sim_missing(), then iommufd_missing(): for tests of the cdev path. */
+const char *sim_iommufd_missing(void);
 
 #endif /* VFIO_PLATFORM_UTIL_H */
