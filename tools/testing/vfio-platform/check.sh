@@ -27,7 +27,8 @@
 # vmtests-x86_64-compat: the compat kernel (VP_FLAVOUR=compat: VFIO_CONTAINER=n,
 # IOMMUFD_VFIO_CONTAINER=y, built in build/x86_64-compat from the same ccache), where
 # iommufd's compat container serves /dev/vfio/vfio, running the programs that test
-# each IOMMU mode (EXEC and the MSI rule). --arm64 runs the arm64 lanes alone. A lane
+# each IOMMU mode (EXEC and the MSI rule), then vmtests-x86_64-debian: Debian's own
+# kernel with our modules built for it by DKMS. --arm64 runs the arm64 lanes alone. A lane
 # that cannot run (its build fails, it records no result) counts as one failure. The
 # exit status is non-zero when anything failed.
 
@@ -81,6 +82,26 @@ compat_build()
 	fi
 	echo "check: $arch compat build finished in $((SECONDS - start)) s"
 	return $status
+}
+
+# The Debian-kernel lane: Debian's own kernel, our modules built for it out of tree
+# by DKMS from a copy of the checkout (debian-kernel.sh: dkms add, build, install),
+# running the programs that need neither our debug checkers (fuzz and stress
+# provoke what only KASAN, lockdep and kmemleak would see), fault injection
+# (fail-nth), KUnit, ACPI's configfs nor arm64 (amba). Its manifest names what
+# Debian's amd64 kernel cannot do (no iommufd, no OF) as expected skips.
+debian_programs=vfio_container_test,vfio_platform_sim_test,vfio_platform_device_test
+debian_programs+=,vfio_platform_align_test,vfio_platform_irq_test,vfio_platform_dma_test
+debian_programs+=,vfio_platform_exec_test,vfio_platform_msi_test,vfio_platform_bind_test
+debian_programs+=,vfio_platform_bind_tool_test,vfio_platform_reset_test
+debian_programs+=,vfio_platform_vendor_reset_test,vfio_platform_request_test
+debian_programs+=,vfio_platform_iommufd_test,vfio_platform_qemu_test
+
+debian_lane()
+{
+	bash "$VP_SCRIPTS/debian-kernel.sh" &&
+		VP_FLAVOUR=debian bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect \
+			--only "$debian_programs"
 }
 
 # build ARCH: the kernel, modules and selftests of one architecture, timed.
@@ -165,7 +186,8 @@ bench_quick()
 
 lanes=()
 if [ $x86 -eq 1 ]; then
-	lanes+=(static kunit "vmtests-$arch" bench-quick "vmtests-$arch-compat")
+	lanes+=(static kunit "vmtests-$arch" bench-quick "vmtests-$arch-compat"
+		"vmtests-$arch-debian")
 	build_ok=0
 	[ $tree_ok -eq 1 ] && waited build "$arch" && build_ok=1
 	if [ $build_ok -eq 1 ]; then
@@ -182,6 +204,7 @@ if [ $x86 -eq 1 ]; then
 				lane "vmtests-$arch-compat" env VP_FLAVOUR=compat \
 				bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect \
 				--only vfio_platform_exec_test,vfio_platform_msi_test
+			lane "vmtests-$arch-debian" debian_lane
 		} >"$results/.vmtests-$arch.out" 2>&1 &
 		vm_lane=$!
 	fi
@@ -234,7 +257,7 @@ for name in "${lanes[@]}"; do
 	fi
 	# What the adversarial programs did (fuzz calls, stress operations, cycles...).
 	if [ -s "$results/$name.log" ]; then
-		sed -nE 's/^# ((fuzz|stress|cycles|fail-nth): [0-9].*)/\1/p' "$results/$name.log" |
+		sed -nE 's/^# ((fuzz|stress|cycles|fail-nth): [0-9].*|module: .*)/\1/p' "$results/$name.log" |
 			while read -r figure; do
 				printf 'check: %-20s %s\n' "$name" "$figure"
 			done

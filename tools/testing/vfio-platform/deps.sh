@@ -313,6 +313,58 @@ fetch_clients()
 	vp_log "arm64 guest clients unpacked in $VP_CLIENT_ROOT ($(find "$debs" -name '*.deb' | wc -l) packages)"
 }
 
+# fetch_debian_kernel: Debian's own amd64 kernel built from the linux-source-6.12 we
+# build from, its headers and kbuild, busybox-static (the lane's initramfs) and dkms,
+# fetched with apt-get download at exactly that version and unpacked in
+# $VP_DEBIAN_ROOT. The headers' Makefile names its common part by absolute path: it is
+# pointed into the tree, and modules.dep is made as the package's postinst would.
+# Fetched again when linux-source-6.12 changes version.
+fetch_debian_kernel()
+{
+	local dir debs tmp p pkgs
+
+	vp_debian_setup
+	dir=$VP_DEBIAN_DIR/$VP_DEBIAN_RELEASE
+	debs=$dir/debs
+	[ "$(cat "$VP_DEBIAN_ROOT/.vp-complete" 2>/dev/null)" = "$VP_DEBIAN_VERSION" ] &&
+		return 0
+
+	pkgs=("linux-image-$VP_DEBIAN_RELEASE-unsigned=$VP_DEBIAN_VERSION"
+	      "linux-headers-$VP_DEBIAN_RELEASE=$VP_DEBIAN_VERSION"
+	      "linux-headers-$VP_DEBIAN_ABI-common=$VP_DEBIAN_VERSION"
+	      "linux-kbuild-$VP_DEBIAN_ABI=$VP_DEBIAN_VERSION"
+	      busybox-static:amd64 dkms)
+	if [ "$(cat "$debs/.vp-complete" 2>/dev/null)" != "$VP_DEBIAN_VERSION" ]; then
+		vp_log "fetching Debian's kernel $VP_DEBIAN_RELEASE ($VP_DEBIAN_VERSION) into $dir"
+		rm -rf "$debs"
+		mkdir -p "$debs"
+		# As root apt hands a download to its _apt user, who cannot write here.
+		(cd "$debs" && apt-get download -q -o "APT::Sandbox::User=$(id -un)" \
+			"${pkgs[@]}" >/dev/null) ||
+			vp_die "cannot fetch ${pkgs[*]}"
+		echo "$VP_DEBIAN_VERSION" >"$debs/.vp-complete"
+	fi
+
+	rm -rf "$dir"/.root.*
+	tmp=$(mktemp -d "$dir/.root.XXXXXX")
+	for p in "$debs"/*.deb; do
+		dpkg-deb -x "$p" "$tmp"
+	done
+	sed -i "s|^include /usr/src/|include $VP_DEBIAN_ROOT/usr/src/|" \
+		"$tmp/usr/src/linux-headers-$VP_DEBIAN_RELEASE/Makefile"
+	# The package leaves modules.dep to its postinst.
+	depmod -b "$tmp" "$VP_DEBIAN_RELEASE" ||
+		vp_die "depmod failed on Debian's modules in $tmp"
+	for p in "boot/vmlinuz-$VP_DEBIAN_RELEASE" "lib/modules/$VP_DEBIAN_RELEASE/modules.dep" \
+		 "usr/src/linux-headers-$VP_DEBIAN_RELEASE/.config" bin/busybox usr/sbin/dkms; do
+		[ -e "$tmp/$p" ] || vp_die "no $p among the packages unpacked in $tmp"
+	done
+	echo "$VP_DEBIAN_VERSION" >"$tmp/.vp-complete"
+	rm -rf "$VP_DEBIAN_ROOT"
+	mv "$tmp" "$VP_DEBIAN_ROOT"
+	vp_log "Debian's kernel $VP_DEBIAN_RELEASE unpacked in $VP_DEBIAN_ROOT"
+}
+
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -339,3 +391,7 @@ fetch_qemu
 case $arch in
 arm64|aarch64) fetch_clients ;;
 esac
+mkdir -p "$VP_DEBIAN_DIR"
+exec {lock}>"$VP_DEBIAN_DIR/.lock"
+flock "$lock"
+fetch_debian_kernel

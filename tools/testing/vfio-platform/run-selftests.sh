@@ -22,16 +22,27 @@ top=$(cd "$(dirname "$0")/../../.." && pwd)
 export VFIO_PLATFORM_BIND=${VFIO_PLATFORM_BIND:-$top/tools/vfio/vfio-platform-bind}
 
 # The modules every test needs; a failure to load one fails the lane. A kernel
-# whose /dev/vfio/vfio is iommufd's compat container has no type1 to load.
-required=(vfio iommufd vfio-platform vfio-platform-sim)
-if modinfo vfio_iommu_type1 >/dev/null 2>&1; then
-	required+=(vfio_iommu_type1)
-fi
+# whose /dev/vfio/vfio is iommufd's compat container has no type1 to load, and
+# Debian's has no iommufd (the lane's manifest expects what then skips).
+required=(vfio vfio-platform vfio-platform-sim)
+for m in iommufd vfio_iommu_type1; do
+	if modinfo "$m" >/dev/null 2>&1; then
+		required+=("$m")
+	fi
+done
 
 modprobe -a "${required[@]}" || {
 	echo "# vp-error: cannot load ${required[*]}"
 	exit 1
 }
+# Modules built out of tree (the Debian-kernel lane's, by DKMS): which were loaded,
+# from where, for which kernel; the lanes' summary shows these lines.
+for m in "${required[@]}"; do
+	f=$(modinfo -n "$m" 2>/dev/null) || continue
+	case $f in
+	*/updates/*) echo "# module: $m $(modinfo -F vermagic "$m" | cut -d' ' -f1) from ${f#/lib/modules/*/}" ;;
+	esac
+done
 
 # On QEMU's arm64 virt machine the simulator has claimed the PL031 and PL061
 # (vfio_platform_sim.claim=, vm-run.sh): their host drivers bind only now, behind

@@ -43,32 +43,37 @@ vp_arch_setup "$arch"
 lane=vmtests-$VP_ARCH
 # The compat kernel's lane: iommufd serves /dev/vfio/vfio.
 [ "$VP_FLAVOUR" = compat ] && lane=$lane-compat
+[ "$VP_FLAVOUR" = debian ] && lane=$lane-debian
 if [ "$gic" = 2 ]; then
 	[ "$VP_ARCH" = arm64 ] || vp_die "--gic 2 is for arm64 guests"
 	lane=$lane-gicv2
 fi
 suite=vfio_platform
-out=$VP_OBJ/selftests/$suite
-tools=$VP_OBJ/tools/vfio
+# Debian's kernel runs the programs built for our test kernel: the uAPI they are
+# built against is the driver set's, whichever kernel serves it.
+hdr_obj=$VP_OBJ
+[ "$VP_FLAVOUR" != debian ] || hdr_obj=$VP_BUILD/$VP_ARCH
+out=$hdr_obj/selftests/$suite
+tools=$hdr_obj/tools/vfio
 
 build()
 {
 	local ldflags=
 
-	[ -f "$VP_OBJ/usr/include/linux/vfio.h" ] ||
-		vp_die "no uAPI headers in ${VP_OBJ#"$VP_TOP"/}/usr: build the kernel first"
+	[ -f "$hdr_obj/usr/include/linux/vfio.h" ] ||
+		vp_die "no uAPI headers in ${hdr_obj#"$VP_TOP"/}/usr: build the kernel first"
 	[ "$VP_ARCH" = arm64 ] && ldflags=-static
 	vp_log "building selftests into ${out#"$VP_TOP"/}"
 	mkdir -p "$out"
 	make -C "$VP_TREE/tools/testing/selftests/$suite" -s \
 		OUTPUT="$out" CC="${VP_CROSS}gcc" LDFLAGS="$ldflags" \
-		KHDR_INCLUDES="-isystem $VP_OBJ/usr/include"
+		KHDR_INCLUDES="-isystem $hdr_obj/usr/include"
 	# The example userspace driver of tools/vfio, which the demo runs.
 	vp_log "building tools/vfio into ${tools#"$VP_TOP"/}"
 	mkdir -p "$tools"
 	make -C "$VP_TREE/tools/vfio" -s \
 		OUTPUT="$tools" CC="${VP_CROSS}gcc" LDFLAGS="$ldflags" \
-		KHDR_INCLUDES="-isystem $VP_OBJ/usr/include"
+		KHDR_INCLUDES="-isystem $hdr_obj/usr/include"
 }
 
 # Count the TAP results of the programs in a run's output, one summary line each,

@@ -7,7 +7,8 @@
 #             [--] CMD...
 #
 # The guest boots build/<arch>'s kernel (build/<arch>-perf's with VP_FLAVOUR=perf,
-# build/<arch>-compat's with VP_FLAVOUR=compat)
+# build/<arch>-compat's with VP_FLAVOUR=compat, Debian's own with VP_FLAVOUR=debian:
+# debian-kernel.sh)
 # under QEMU (TCG: KVM is not usable on our machines) with our freshly built modules
 # loadable with modprobe, debugfs and configfs
 # mounted. An x86_64 guest (q35) sees the host's root filesystem read-only over
@@ -74,6 +75,8 @@ esac
 
 kernel=$VP_OBJ/$VP_IMAGE
 if [ ! -f "$kernel" ] || [ ! -f "$VP_OBJ/kernelrelease" ]; then
+	[ "$VP_FLAVOUR" != debian ] ||
+		vp_die "no Debian kernel in ${VP_OBJ#"$VP_TOP"/}: run debian-kernel.sh first"
 	[ "$VP_FLAVOUR" = test ] ||
 		vp_die "no $VP_ARCH $VP_FLAVOUR kernel in ${VP_OBJ#"$VP_TOP"/}: run 'VP_FLAVOUR=$VP_FLAVOUR kbuild.sh $VP_ARCH' first"
 	vp_die "no $VP_ARCH kernel in ${VP_OBJ#"$VP_TOP"/}: run 'make' first"
@@ -124,6 +127,9 @@ x86_64)
 		-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
 		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	)
+	# Debian's kernel has 9p as modules: its initramfs loads them and mounts the
+	# root (debian-init.sh).
+	[ "$VP_FLAVOUR" != debian ] || qemu+=(-initrd "$VP_OBJ/initramfs.cpio")
 	;;
 arm64)
 	# The virt machine's RAM starts at 1 GiB; arm64 has no memmap=, but mem= keeps
