@@ -289,4 +289,6 @@ static void __exit vfio_psim_exit(void)
 module_exit(vfio_psim_exit);
 
 MODULE_DESCRIPTION("Simulated IOMMU and platform devices for testing VFIO platform");
+/* A test module: loading it taints the kernel with TAINT_TEST. */
+MODULE_INFO(test, "Y");
 MODULE_LICENSE("GPL");
