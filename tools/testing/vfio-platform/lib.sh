@@ -40,9 +40,18 @@ vp_series_patches()
 	done
 }
 
+# vp_check_series: die unless every patch patches/series names exists. The others
+# run in subshells (pipes, process substitution), where vp_die cannot stop the
+# script: call this first.
+vp_check_series()
+{
+	vp_series_patches >/dev/null || exit 1
+}
+
 # vp_patched_files PATCH...: the files the patches touch, relative to the tree.
 vp_patched_files()
 {
+	[ $# -gt 0 ] || return 0
 	sed -n -e 's|^+++ b/||p' -e 's|^--- a/||p' "$@" | sed 's/[[:space:]].*//' |
 		grep -vx /dev/null | sort -u
 }

@@ -4,7 +4,8 @@
 # Build the driver set out of tree, against an installed Linux 6.12 kernel's headers:
 #
 #   modules.sh [KDIR]            build into build/modules/RELEASE/src
-#   modules.sh --list [KDIR]     print the modules that kernel gets, one per line
+#   modules.sh --list [KDIR]     print the modules that kernel gets, "NAME DIR" a line
+#   modules.sh --install [KDIR]  install that build in KDIR's updates/vfio-platform
 #   modules.sh --clean [KDIR]    remove that build
 #
 # KDIR defaults to /lib/modules/$(uname -r)/build. The choice of modules is the
@@ -16,6 +17,9 @@
 # Our sources come from the repository. The upstream files the series patches
 # (vfio_iommu_type1.c and the headers it and we need) come from the matching
 # linux-source-6.12, patched here: nothing of upstream is kept in the repository.
+# They are always taken from the package's tarball, never from the cache the
+# in-tree build extracts to: DKMS builds as root, and a world-writable /var/tmp
+# must not be able to put code into a kernel module.
 
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -24,8 +28,9 @@ set -euo pipefail
 mode=build
 case ${1:-} in
 --list) mode=list; shift ;;
+--install) mode=install; shift ;;
 --clean) mode=clean; shift ;;
--*) vp_die "usage: modules.sh [--list|--clean] [KDIR]" ;;
+-*) vp_die "usage: modules.sh [--list|--install|--clean] [KDIR]" ;;
 esac
 kdir=${1:-/lib/modules/$(uname -r)/build}
 
@@ -55,6 +60,12 @@ if [ "$mode" = clean ]; then
 	rm -rf "$out"
 	exit 0
 fi
+if [ "$mode" = install ]; then
+	[ -f "$src/modules.order" ] || vp_die "nothing built for Linux $release: make modules first"
+	make -C "$kdir" M="$src" INSTALL_MOD_DIR=updates/vfio-platform modules_install
+	exit
+fi
+vp_check_series
 
 # Kconfig: the kernel's options, then ours ----------------------------------------
 
@@ -151,6 +162,15 @@ kconfig()
 				printf 'config %s\n\tdef_tristate %s\n' "$sym" "${kernel_cfg[$sym]}"
 		done
 		echo
+		echo "# What we select and the kernel does not set: a select raises it,"
+		echo "# which check_selects reports."
+		for sym in "${ours[@]}"; do
+			option_clauses "$sym" select
+		done | sort -u | while read -r sym; do
+			[ -n "${kernel_cfg[$sym]:-}" ] ||
+				printf 'config %s\n\ttristate\n' "$sym"
+		done
+		echo
 		echo 'source "Kconfig"'
 	} >"$wrapper.new"
 	mv "$wrapper.new" "$wrapper"
@@ -174,8 +194,8 @@ check_selects()
 	local sym bad=0 by
 
 	for sym in "${!our_cfg[@]}"; do
+		[ "${our_cfg[$sym]}" = "${kernel_cfg[$sym]:-n}" ] && continue
 		is_ours "$sym" && continue
-		[ "${our_cfg[$sym]}" = "$(kernel_value "$sym")" ] && continue
 		for by in "${ours[@]}"; do
 			[ "$(config_value "$by")" != n ] || continue
 			option_clauses "$by" select | grep -qx "$sym" || continue
@@ -197,7 +217,7 @@ report_unbuilt()
 			cur == sym && $1 == "tristate" && NF > 1 { found = 1 }
 			END { exit !found }' "$VP_TOP/Kconfig" || continue
 		[ "$(config_value "$sym")" = n ] || continue
-		dep=$(option_clauses "$sym" depends | awk '{ printf "%s%s", (NR > 1 ? " && " : ""), $0 }')
+		dep=$(option_clauses "$sym" depends | awk '{ printf "%s%s", (NR > 1 ? " && " : ""), (/\|\|/ ? "(" $0 ")" : $0) }')
 		if [ -n "$dep" ]; then
 			vp_log "not built: $sym, which depends on $(with_values "$dep")"
 		else
@@ -206,6 +226,11 @@ report_unbuilt()
 	done
 }
 
+# A module of ours the kernel has built in cannot be replaced by a module.
+for sym in "${ours[@]}"; do
+	[ "$(kernel_value "$sym")" != y ] ||
+		vp_die "Linux $release has CONFIG_$sym built in: a module cannot replace it"
+done
 kconfig
 check_selects
 [ "$(config_value VFIO_PLATFORM)" = m ] || {
@@ -247,29 +272,21 @@ source_version()
 	     $1 == "SUBLEVEL" { s = $3 } END { print v "." p "." s }' "$1"
 }
 
-# Pristine copies of the files the series touches, in $1: from the extracted
-# source prepare-tree.sh keeps, or else from the linux-source-6.12 tarball.
+# Pristine copies of the files the series touches, in $1, from the tarball of
+# linux-source-6.12 (only those members: the package is root's, the extraction is
+# ours).
 pristine_files()
 {
-	local dest=$1 ver pristine f patches=() files=()
+	local dest=$1 patches=() files=()
 
 	mapfile -t patches < <(vp_series_patches)
 	mapfile -t files < <(vp_patched_files "${patches[@]}")
-	ver=$(dpkg-query -W -f='${Version}' "$VP_SRC_PKG" 2>/dev/null) || ver=
-	pristine=$VP_CACHE/linux-$ver
-	if [ -n "$ver" ] && [ -f "$pristine/Makefile" ]; then
-		for f in Makefile "${files[@]}"; do
-			[ -f "$pristine/$f" ] || continue
-			mkdir -p "$dest/$(dirname "$f")"
-			cp "$pristine/$f" "$dest/$f"
-		done
-		return
-	fi
 	[ -f "$VP_SRC_TARBALL" ] ||
 		vp_die "$VP_SRC_TARBALL missing: install $VP_SRC_PKG (the source of $release)"
 	vp_log "extracting the ${#files[@]} files the series patches from $VP_SRC_TARBALL"
 	tar -xJf "$VP_SRC_TARBALL" -C "$dest" --strip-components=1 \
-		"${files[@]/#/linux-source-6.12/}" linux-source-6.12/Makefile
+		"${files[@]/#/linux-source-6.12/}" linux-source-6.12/Makefile ||
+		vp_die "cannot extract the files the series patches from $VP_SRC_TARBALL"
 }
 
 stage()
@@ -295,7 +312,12 @@ stage()
 	cp "$up/include/uapi/linux/vfio.h" "$src.new/include/uapi/linux/"
 	cp "$up/include/linux/iommu.h" "$src.new/include/linux/"
 	# vfio_iommu_type1 with the MSI rule in it: one module, as the kernel's is.
-	cp "$up/drivers/vfio/vfio_iommu_type1.c" "$src.new/type1/type1.c"
+	# DKMS replaces a module of the kernel only with a newer version: ours is the
+	# kernel's version and one more level.
+	sed 's/^\(#define DRIVER_VERSION[[:space:]]*"[0-9.]*\)"$/\1.1"/' \
+		"$up/drivers/vfio/vfio_iommu_type1.c" >"$src.new/type1/type1.c"
+	grep -q '^#define DRIVER_VERSION[[:space:]]*"[0-9.]*\.1"$' "$src.new/type1/type1.c" ||
+		vp_die "no DRIVER_VERSION in vfio_iommu_type1.c to mark as ours"
 	cp "$up/drivers/vfio/vfio.h" "$up/drivers/iommu/iommu-priv.h" "$src.new/type1/"
 	cp "$VP_TOP/drivers/iommu/iommu-msi.c" "$VP_TOP/drivers/iommu/iommu-msi-kunit.c" \
 		"$VP_TOP/drivers/vfio/vfio_iommu_type1_kunit.c" "$src.new/type1/"
@@ -303,10 +325,13 @@ stage()
 	cp "$VP_SCRIPTS/modules/type1.Kbuild" "$src.new/type1/Kbuild"
 
 	# Our options' values, for the Makefiles (on kbuild's command line) and for C.
-	local sym v
+	local sym
+	# The kernel's autoconf.h may name some of them (upstream's vfio-platform):
+	# ours replace its values.
 	for sym in "${ours[@]}"; do
-		v=$(config_value "$sym")
-		case $v in
+		echo "#undef CONFIG_$sym"
+		echo "#undef CONFIG_${sym}_MODULE"
+		case $(config_value "$sym") in
 		y) echo "#define CONFIG_$sym 1" ;;
 		m) echo "#define CONFIG_${sym}_MODULE 1" ;;
 		esac
@@ -325,10 +350,13 @@ stage()
 stage
 report_unbuilt
 
+# Every option of ours on the command line, those left out empty: the kernel's
+# auto.conf, which kbuild reads, may set some (upstream's vfio-platform).
 args=()
 for sym in "${ours[@]}"; do
 	v=$(config_value "$sym")
-	[ "$v" = n ] || args+=("CONFIG_$sym=$v")
+	[ "$v" = n ] && v=
+	args+=("CONFIG_$sym=$v")
 done
 
 vp_log "building for Linux $release against $kdir"

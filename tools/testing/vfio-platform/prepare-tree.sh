@@ -179,6 +179,7 @@ case ${1:-} in
 *) vp_die "usage: prepare-tree.sh [--list-overlay|--list-patches]" ;;
 esac
 
+vp_check_series
 extract_pristine
 if [ ! -f "$VP_TREE/.vp-base" ] || [ "$(cat "$VP_TREE/.vp-base")" != "$ver" ]; then
 	vp_log "copying pristine $ver to ${VP_TREE#"$VP_TOP"/}"
