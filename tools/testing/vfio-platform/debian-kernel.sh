@@ -11,8 +11,13 @@
 # DKMS runs from the unpacked package on a copy of the checkout's files (what git
 # tracks, plus new files it does not ignore), with its trees below
 # build/x86_64-debian: dkms add, build and install (into the copy of the kernel's
-# modules, updates/dkms), then depmod. Its output is in build/x86_64-debian/dkms.log.
-# Writes vmlinuz, kernelrelease, modroot/ and initramfs.cpio.
+# modules, updates/dkms), then depmod. dkms looks at /lib/modules/RELEASE for the
+# kernel's own modules (their compression, their versions, which it refuses to
+# replace with an equal one): it runs in a mount namespace of its own where that is
+# the copy, as on the user's machine. Every module modules.sh lists must end up
+# installed, and vfio_iommu_type1 must resolve to ours. dkms's output is in
+# build/x86_64-debian/dkms.log. Writes vmlinuz, kernelrelease, modroot/ and
+# initramfs.cpio.
 
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -32,42 +37,80 @@ dkms_dir=$obj/dkms
 log=$obj/dkms.log
 dkms_bin=$VP_DEBIAN_ROOT/usr/sbin/dkms
 
+# deps.sh may be replacing the unpacked kernel for another clone: not meanwhile.
+exec {lock}>"$VP_DEBIAN_DIR/.lock"
+flock -s "$lock"
+
 mkdir -p "$obj"
-rm -rf "$modroot" "$dkms_dir" "$obj/initramfs"
+rm -rf "$modroot" "$dkms_dir" "$obj/initramfs" "$obj/vmlinuz" "$obj/kernelrelease" \
+	"$obj/initramfs.cpio"
 
 # Debian's modules, linked rather than copied where the filesystem allows.
 mkdir -p "$modroot/lib/modules"
-cp -al "$VP_DEBIAN_ROOT/lib/modules/$rel" "$moddir" 2>/dev/null ||
+if ! cp -al "$VP_DEBIAN_ROOT/lib/modules/$rel" "$moddir" 2>/dev/null; then
+	rm -rf "$moddir"
 	cp -a "$VP_DEBIAN_ROOT/lib/modules/$rel" "$moddir"
+fi
 
 # The checkout as a source package: what a user would copy to /usr/src.
 mkdir -p "$dkms_dir/pkg" "$dkms_dir/tree" "$dkms_dir/src"
-git -C "$VP_TOP" ls-files -co --exclude-standard -z |
-	(cd "$VP_TOP" && tar --null -T - -cf -) | tar -xf - -C "$dkms_dir/pkg"
+(cd "$VP_TOP" && git ls-files -co --exclude-standard |
+	while read -r f; do [ -f "$f" ] && echo "$f"; done | tar -T - -cf -) |
+	tar -xf - -C "$dkms_dir/pkg"
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$dkms_dir/pkg/dkms.conf")
 
+# dkms ACTION ARGS...: dkms on our trees, in a mount namespace (as root, or as a
+# user mapped to root) whose /lib/modules holds only the kernel's copy. A machine
+# without /lib/modules (a container's) gets one in an overlay of /usr/lib there.
 dkms()
 {
-	bash "$dkms_bin" --dkmstree "$dkms_dir/tree" --sourcetree "$dkms_dir/src" \
+	# shellcheck disable=SC2016 # the inner shell expands them
+	unshare --map-root-user --mount bash -c '
+		set -e
+		if [ -d /lib/modules ]; then
+			mount -t tmpfs vp-modules /lib/modules
+		else
+			mkdir -p "$3/upper" "$3/work"
+			mount -t overlay -o "lowerdir=/usr/lib,upperdir=$3/upper,workdir=$3/work" \
+				vp-lib /usr/lib
+		fi
+		mkdir -p "/lib/modules/$1"
+		mount --bind "$2" "/lib/modules/$1"
+		shift 3
+		exec bash "$@"' vp-dkms "$rel" "$moddir" "$dkms_dir/ovl" "$dkms_bin" \
+		--dkmstree "$dkms_dir/tree" --sourcetree "$dkms_dir/src" \
 		--installtree "$modroot/lib/modules" -k "$rel" \
 		--kernelsourcedir "$VP_DEBIAN_HEADERS" "$@"
 }
 
 vp_log "dkms add, build and install vfio-platform/$version for $rel (log: ${log#"$VP_TOP"/})"
 : >"$log"
-for step in "add $dkms_dir/pkg" "build vfio-platform/$version" \
-	    "install --no-depmod vfio-platform/$version"; do
-	echo "# dkms $step" >>"$log"
-	# shellcheck disable=SC2086 # the step's words
-	if ! dkms $step >>"$log" 2>&1; then
+steps=(add build install)
+args=("$dkms_dir/pkg" "vfio-platform/$version" "vfio-platform/$version")
+for i in 0 1 2; do
+	echo "# dkms ${steps[i]} ${args[i]}" >>"$log"
+	if ! dkms "${steps[i]}" --no-depmod "${args[i]}" >>"$log" 2>&1; then
 		grep -v "readelf: Warning" "$log" | tail -n 40 >&2
 		find "$dkms_dir/tree" -name make.log -exec tail -n 40 {} + >&2
-		vp_die "dkms $step failed for $rel"
+		vp_die "dkms ${steps[i]} failed for $rel"
 	fi
 done
 depmod -b "$modroot" "$rel" || vp_die "depmod failed on ${moddir#"$VP_TOP"/}"
-mapfile -t ours < <(find "$moddir/updates/dkms" -name '*.ko*' -printf '%f\n' | sort)
-[ ${#ours[@]} -gt 0 ] || vp_die "dkms installed nothing in ${moddir#"$VP_TOP"/}/updates/dkms"
+
+# Everything the Kconfig gives this kernel is installed, and depmod takes our
+# vfio_iommu_type1 over the kernel's.
+mapfile -t want < <(bash "$dkms_dir/pkg/tools/testing/vfio-platform/modules.sh" --list \
+	"$VP_DEBIAN_HEADERS" | cut -d' ' -f1 | sort)
+mapfile -t ours < <(find "$moddir/updates/dkms" -name '*.ko*' -printf '%f\n' |
+	sed 's/\.ko.*//' | sort)
+if [ ${#want[@]} -eq 0 ] || [ "${want[*]}" != "${ours[*]}" ]; then
+	vp_die "dkms installed '${ours[*]}' in updates/dkms, modules.sh lists '${want[*]}'"
+fi
+type1=$(modprobe -d "$modroot" -S "$rel" --show-depends vfio_iommu_type1 | tail -n 1)
+case $type1 in
+*/updates/dkms/vfio_iommu_type1.ko*) ;;
+*) vp_die "vfio_iommu_type1 resolves to ${type1:-nothing}, not ours in updates/dkms" ;;
+esac
 vp_log "installed for $rel: ${ours[*]}"
 
 # The initramfs: busybox, the modules that reach the root over 9p and build its

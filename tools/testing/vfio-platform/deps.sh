@@ -318,7 +318,9 @@ fetch_clients()
 # fetched with apt-get download at exactly that version and unpacked in
 # $VP_DEBIAN_ROOT. The headers' Makefile names its common part by absolute path: it is
 # pointed into the tree, and modules.dep is made as the package's postinst would.
-# Fetched again when linux-source-6.12 changes version.
+# Fetched again when linux-source-6.12 changes version. Only the Debian-kernel lane
+# needs it: when the archive no longer has that version, say so and go on (the
+# lane then fails, naming deps.sh).
 fetch_debian_kernel()
 {
 	local dir debs tmp p pkgs
@@ -339,9 +341,12 @@ fetch_debian_kernel()
 		rm -rf "$debs"
 		mkdir -p "$debs"
 		# As root apt hands a download to its _apt user, who cannot write here.
-		(cd "$debs" && apt-get download -q -o "APT::Sandbox::User=$(id -un)" \
-			"${pkgs[@]}" >/dev/null) ||
-			vp_die "cannot fetch ${pkgs[*]}"
+		if ! (cd "$debs" && apt-get download -q -o "APT::Sandbox::User=$(id -un)" \
+			"${pkgs[@]}" >/dev/null); then
+			echo "warning: cannot fetch ${pkgs[*]}: no Debian-kernel lane" >&2
+			rm -rf "$debs"
+			return 0
+		fi
 		echo "$VP_DEBIAN_VERSION" >"$debs/.vp-complete"
 	fi
 
@@ -391,6 +396,7 @@ fetch_qemu
 case $arch in
 arm64|aarch64) fetch_clients ;;
 esac
+exec {lock}>&-
 mkdir -p "$VP_DEBIAN_DIR"
 exec {lock}>"$VP_DEBIAN_DIR/.lock"
 flock "$lock"
