@@ -96,12 +96,11 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 modules:
 	@bash $(S)/modules.sh $(KDIR)
 
-# Into updates/vfio-platform of that kernel's modules, which depmod prefers to the
-# kernel's own: our vfio_iommu_type1 serves /dev/vfio/vfio.
-modules_install: modules
-	@rel=$$(cat $(KDIR)/include/config/kernel.release) && \
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/modules/$$rel/src \
-		INSTALL_MOD_DIR=updates/vfio-platform modules_install
+# What `make modules` built, into updates/vfio-platform of that kernel's modules,
+# which depmod prefers to the kernel's own: our vfio_iommu_type1 serves
+# /dev/vfio/vfio. Builds nothing (run it as root after building as yourself).
+modules_install:
+	@bash $(S)/modules.sh --install $(KDIR)
 
 modules-clean:
 	@bash $(S)/modules.sh --clean $(KDIR)

@@ -3,9 +3,9 @@
  * The MSI rule of user-owned groups: whether VFIO and iommufd may give a
  * user the DMA of a group whose MSIs the platform does not isolate.
  *
- * Only exported interfaces of the IOMMU core are used here, so that a
- * vfio_iommu_type1 built out of tree for a kernel without this file can
- * carry it and still judge groups by the one rule.
+ * Only exported interfaces of the IOMMU core are used here: the rule can be
+ * built into a module as well, which is how a vfio_iommu_type1 built for a
+ * kernel without it applies the same rule.
  */
 
 #include <kunit/visibility.h>
