@@ -978,12 +978,17 @@ static int mtree_region(struct qemu_ctx *c, unsigned int index, bool mmap,
 /*
  * Why this kernel cannot give QEMU a device, or NULL. QEMU's vfio-platform
  * reads the device's compatible from its device-tree node, which a kernel
- * without OF (Debian's amd64 kernel) never has.
+ * without OF (Debian's amd64 kernel) never has, and which the simulator adds
+ * to the live tree only with OF_DYNAMIC (not in Debian's arm64 kernel).
  */
+#define DT_SIM_NODE	"/sys/firmware/devicetree/base/vfio-platform-sim"
+
 static const char *qemu_missing(const struct qemu_client *client)
 {
 	if (!vp_exists("/sys/firmware/devicetree"))
 		return "no /sys/firmware/devicetree: without OF, no device-tree node for QEMU";
+	if (!sim_missing() && !vp_exists(DT_SIM_NODE))
+		return "no device-tree node from vfio-platform-sim: it needs OF_DYNAMIC";
 	return client->iommufd ? iommufd_missing() : NULL;
 }
 
