@@ -46,7 +46,7 @@ results=$VP_BUILD/results
 if [ $x86 -eq 1 ]; then
 	rm -rf "$results"
 else
-	for name in static-arm64 vmtests-arm64 vmtests-arm64-gicv2; do
+	for name in static-arm64 vmtests-arm64 vmtests-arm64-gicv2 vmtests-arm64-debian; do
 		rm -f "$results/$name" "$results/$name.qemu"
 	done
 fi
@@ -84,24 +84,30 @@ compat_build()
 	return $status
 }
 
-# The Debian-kernel lane: Debian's own kernel, our modules built for it out of tree
+# The Debian-kernel lanes: Debian's own kernel, our modules built for it out of tree
 # by DKMS from a copy of the checkout (debian-kernel.sh: dkms add, build, install),
 # running the programs that need neither our debug checkers (fuzz and stress
 # provoke what only KASAN, lockdep and kmemleak would see), fault injection
-# (fail-nth), KUnit, ACPI's configfs nor arm64 (amba). Its manifest names what
-# Debian's amd64 kernel cannot do (no iommufd, no OF) as expected skips.
+# (fail-nth), KUnit nor ACPI's configfs. On x86_64 their manifest names what Debian's
+# amd64 kernel cannot do (no iommufd, no OF) as expected skips. On arm64, where
+# Debian's kernel has OF and AMBA, the lane runs what x86_64 cannot: the bind tool on
+# QEMU's PL031 and PL061 (vfio_amba_test) and QEMU as a VFIO client, cross-built by
+# DKMS for Debian's arm64 headers.
 debian_programs=vfio_container_test,vfio_platform_sim_test,vfio_platform_device_test
 debian_programs+=,vfio_platform_align_test,vfio_platform_irq_test,vfio_platform_dma_test
 debian_programs+=,vfio_platform_exec_test,vfio_platform_msi_test,vfio_platform_bind_test
 debian_programs+=,vfio_platform_bind_tool_test,vfio_platform_reset_test
 debian_programs+=,vfio_platform_vendor_reset_test,vfio_platform_request_test
 debian_programs+=,vfio_platform_iommufd_test,vfio_platform_qemu_test
+debian_arm64_programs=vfio_container_test,vfio_platform_bind_tool_test,vfio_amba_test
+debian_arm64_programs+=,vfio_platform_qemu_test
 
+# debian_lane ARCH PROGRAMS
 debian_lane()
 {
-	bash "$VP_SCRIPTS/debian-kernel.sh" &&
-		VP_FLAVOUR=debian bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect \
-			--only "$debian_programs"
+	bash "$VP_SCRIPTS/debian-kernel.sh" "$1" &&
+		VP_FLAVOUR=debian bash "$VP_SCRIPTS/selftests.sh" --arch "$1" run --expect \
+			--only "$2"
 }
 
 # build ARCH: the kernel, modules and selftests of one architecture, timed.
@@ -204,7 +210,7 @@ if [ $x86 -eq 1 ]; then
 				lane "vmtests-$arch-compat" env VP_FLAVOUR=compat \
 				bash "$VP_SCRIPTS/selftests.sh" --arch "$arch" run --expect \
 				--only vfio_platform_exec_test,vfio_platform_msi_test
-			lane "vmtests-$arch-debian" debian_lane
+			lane "vmtests-$arch-debian" debian_lane "$arch" "$debian_programs"
 		} >"$results/.vmtests-$arch.out" 2>&1 &
 		vm_lane=$!
 	fi
@@ -212,12 +218,13 @@ if [ $x86 -eq 1 ]; then
 fi
 
 # A failed arm64 build leaves every arm64 lane without a result: one failure each.
-lanes+=(static-arm64 vmtests-arm64 vmtests-arm64-gicv2)
+lanes+=(static-arm64 vmtests-arm64 vmtests-arm64-gicv2 vmtests-arm64-debian)
 if [ $tree_ok -eq 1 ] && waited build arm64; then
 	waited lane static-arm64 bash "$VP_SCRIPTS/static-check.sh" --arch arm64
 	waited lane vmtests-arm64 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 run --expect
 	waited lane vmtests-arm64-gicv2 bash "$VP_SCRIPTS/selftests.sh" --arch arm64 --gic 2 run \
 		--expect --only vfio_container_test,vfio_platform_msi_test,vfio_platform_iommufd_test,vfio_platform_irq_test,vfio_amba_test
+	waited lane vmtests-arm64-debian debian_lane arm64 "$debian_arm64_programs"
 fi
 
 if [ -n "$vm_lane" ]; then

@@ -313,29 +313,31 @@ fetch_clients()
 	vp_log "arm64 guest clients unpacked in $VP_CLIENT_ROOT ($(find "$debs" -name '*.deb' | wc -l) packages)"
 }
 
-# fetch_debian_kernel: Debian's own amd64 kernel built from the linux-source-6.12 we
-# build from, its headers and kbuild, busybox-static (the lane's initramfs) and dkms,
-# fetched with apt-get download at exactly that version and unpacked in
-# $VP_DEBIAN_ROOT. The headers' Makefile names its common part by absolute path: it is
-# pointed into the tree, and modules.dep is made as the package's postinst would.
-# Fetched again when linux-source-6.12 changes version. Only the Debian-kernel lane
-# needs it: when the archive no longer has that version, say so and go on (the
-# lane then fails, naming deps.sh).
+# fetch_debian_kernel ARCH: Debian's own kernel for ARCH (amd64 or arm64) built from
+# the linux-source-6.12 we build from, its headers, the host's kbuild (its programs
+# run on the host, also for an arm64 kernel), busybox-static for ARCH (the lane's
+# initramfs) and dkms, fetched with apt-get download at exactly that version and
+# unpacked in $VP_DEBIAN_ROOT. The headers' Makefile names its common part by
+# absolute path: it is pointed into the tree, and modules.dep is made as the
+# package's postinst would. Fetched again when linux-source-6.12 changes version.
+# Only the Debian-kernel lanes need it: when the archive no longer has that version,
+# say so and go on (the lane then fails, naming deps.sh).
 fetch_debian_kernel()
 {
-	local dir debs tmp p pkgs
+	local dir debs tmp p pkgs host
 
-	vp_debian_setup
+	vp_debian_setup "$1"
 	dir=$VP_DEBIAN_DIR/$VP_DEBIAN_RELEASE
 	debs=$dir/debs
 	[ "$(cat "$VP_DEBIAN_ROOT/.vp-complete" 2>/dev/null)" = "$VP_DEBIAN_VERSION" ] &&
 		return 0
 
-	pkgs=("linux-image-$VP_DEBIAN_RELEASE-unsigned=$VP_DEBIAN_VERSION"
-	      "linux-headers-$VP_DEBIAN_RELEASE=$VP_DEBIAN_VERSION"
+	host=$(dpkg --print-architecture)
+	pkgs=("linux-image-$VP_DEBIAN_RELEASE-unsigned:$VP_DEBIAN_ARCH=$VP_DEBIAN_VERSION"
+	      "linux-headers-$VP_DEBIAN_RELEASE:$VP_DEBIAN_ARCH=$VP_DEBIAN_VERSION"
 	      "linux-headers-$VP_DEBIAN_ABI-common=$VP_DEBIAN_VERSION"
-	      "linux-kbuild-$VP_DEBIAN_ABI=$VP_DEBIAN_VERSION"
-	      busybox-static:amd64 dkms)
+	      "linux-kbuild-$VP_DEBIAN_ABI:$host=$VP_DEBIAN_VERSION"
+	      "busybox-static:$VP_DEBIAN_ARCH" dkms)
 	if [ "$(cat "$debs/.vp-complete" 2>/dev/null)" != "$VP_DEBIAN_VERSION" ]; then
 		vp_log "fetching Debian's kernel $VP_DEBIAN_RELEASE ($VP_DEBIAN_VERSION) into $dir"
 		rm -rf "$debs"
@@ -343,7 +345,7 @@ fetch_debian_kernel()
 		# As root apt hands a download to its _apt user, who cannot write here.
 		if ! (cd "$debs" && apt-get download -q -o "APT::Sandbox::User=$(id -un)" \
 			"${pkgs[@]}" >/dev/null); then
-			echo "warning: cannot fetch ${pkgs[*]}: no Debian-kernel lane" >&2
+			echo "warning: cannot fetch ${pkgs[*]}: no Debian-kernel lane for $1" >&2
 			rm -rf "$debs"
 			return 0
 		fi
@@ -400,4 +402,7 @@ exec {lock}>&-
 mkdir -p "$VP_DEBIAN_DIR"
 exec {lock}>"$VP_DEBIAN_DIR/.lock"
 flock "$lock"
-fetch_debian_kernel
+fetch_debian_kernel x86_64
+case $arch in
+arm64|aarch64) fetch_debian_kernel arm64 ;;
+esac

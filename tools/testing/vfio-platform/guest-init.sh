@@ -15,7 +15,7 @@
 # mounts the kernel filesystems and the run directory, then the host directories
 # listed in the run directory's "mounts" file (the checkout) at the same paths, makes
 # the symbolic links its "links" file lists, and goes on to stage 2 without changing
-# root.
+# root. Booting Debian's kernel, it first loads the 9p modules of /lib/vp-boot.
 #
 # Stage 2 links our modules into place, runs the command, scans for leaks and reports
 # the command's status through the run directory before rebooting, which ends QEMU.
@@ -62,6 +62,13 @@ initramfs()
 	mount -t sysfs sysfs /sys
 	mount -t devtmpfs devtmpfs /dev
 	mount -t tmpfs -o mode=0755 run /run
+	# Debian's kernel has 9p and configfs as modules: its initramfs carries them
+	# (debian-kernel.sh), to be loaded before anything is mounted over 9p.
+	if [ -f /lib/vp-boot/order ]; then
+		while read -r m; do
+			insmod "/lib/vp-boot/$m" || echo "guest-init: cannot load $m" >/dev/console
+		done </lib/vp-boot/order
+	fi
 	mkdir -p "$out"
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout "$out"
 	exec </dev/null >>"$out/init.log" 2>&1

@@ -87,26 +87,33 @@ VP_CLIENT_ROOT=$VP_CLIENT_DIR/root
 VP_CLIENT_QEMU10=$VP_CLIENT_ROOT/opt/qemu10
 VP_CLIENT_LOADER=ld-linux-aarch64.so.1
 
-# The Debian-kernel lane boots Debian's own kernel build of the linux-source-6.12 we
-# build from (linux-image-ABI-amd64-unsigned, ABI 6.12.N+deb12), with our modules
-# built out of tree for it by DKMS. deps.sh fetches the image, its headers and kbuild,
-# busybox-static and dkms with apt-get download and unpacks them in
-# VP_DEBIAN_DIR/RELEASE/root (never installed); vp_debian_setup names them.
+# The Debian-kernel lanes boot Debian's own kernel build of the linux-source-6.12 we
+# build from (linux-image-ABI-ARCH-unsigned, ABI 6.12.N+deb12, ARCH amd64 or arm64),
+# with our modules built out of tree for it by DKMS. deps.sh fetches the image, its
+# headers and the host's kbuild, busybox-static and dkms with apt-get download and
+# unpacks them in VP_DEBIAN_DIR/RELEASE/root (never installed); vp_debian_setup names
+# them.
 VP_DEBIAN_DIR=$VP_CACHE/debian-kernel
 
-# vp_debian_setup: set VP_DEBIAN_VERSION (the packages' version, linux-source-6.12's),
-# VP_DEBIAN_ABI, VP_DEBIAN_RELEASE (the kernel's release), VP_DEBIAN_ROOT (where they
-# are unpacked) and VP_DEBIAN_HEADERS (its build directory).
+# vp_debian_setup [ARCH]: set VP_DEBIAN_VERSION (the packages' version, linux-source-6.12's),
+# VP_DEBIAN_ABI, VP_DEBIAN_ARCH (Debian's name of ARCH, x86_64 by default),
+# VP_DEBIAN_RELEASE (the kernel's release), VP_DEBIAN_ROOT (where they are unpacked)
+# and VP_DEBIAN_HEADERS (its build directory).
 vp_debian_setup()
 {
 	local up
 
+	case ${1:-x86_64} in
+	x86_64|amd64) VP_DEBIAN_ARCH=amd64 ;;
+	arm64|aarch64) VP_DEBIAN_ARCH=arm64 ;;
+	*) vp_die "no Debian kernel for ${1:-}" ;;
+	esac
 	VP_DEBIAN_VERSION=$(dpkg-query -W -f='${Version}' "$VP_SRC_PKG" 2>/dev/null) ||
 		vp_die "$VP_SRC_PKG is not installed (run: make deps)"
 	up=${VP_DEBIAN_VERSION%%-*}
 	VP_DEBIAN_ABI=$up+deb${VP_DEBIAN_VERSION##*deb}
 	VP_DEBIAN_ABI=${VP_DEBIAN_ABI%%u*}
-	VP_DEBIAN_RELEASE=$VP_DEBIAN_ABI-amd64
+	VP_DEBIAN_RELEASE=$VP_DEBIAN_ABI-$VP_DEBIAN_ARCH
 	VP_DEBIAN_ROOT=$VP_DEBIAN_DIR/$VP_DEBIAN_RELEASE/root
 	VP_DEBIAN_HEADERS=$VP_DEBIAN_ROOT/usr/src/linux-headers-$VP_DEBIAN_RELEASE
 }
@@ -135,7 +142,7 @@ vp_die()
 # with iommufd's compat container serving /dev/vfio/vfio instead of type1, in
 # build/<arch>-compat: configs/compat.config), or "debian" (Debian's own kernel with
 # our modules built for it by DKMS, laid out by debian-kernel.sh in
-# build/<arch>-debian; x86_64 only).
+# build/<arch>-debian).
 VP_FLAVOUR=${VP_FLAVOUR:-test}
 
 # vp_arch_setup ARCH: set VP_ARCH, VP_KARCH, VP_OBJ, VP_CROSS and VP_IMAGE for an architecture.
@@ -164,7 +171,6 @@ vp_arch_setup()
 	perf)	VP_OBJ=$VP_BUILD/$VP_ARCH-perf ;;
 	compat)	VP_OBJ=$VP_BUILD/$VP_ARCH-compat ;;
 	debian)
-		[ "$VP_ARCH" = x86_64 ] || vp_die "the Debian-kernel lane is x86_64 only"
 		VP_OBJ=$VP_BUILD/$VP_ARCH-debian
 		VP_IMAGE=vmlinuz
 		;;

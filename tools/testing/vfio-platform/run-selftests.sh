@@ -24,11 +24,33 @@ export VFIO_PLATFORM_BIND=${VFIO_PLATFORM_BIND:-$top/tools/vfio/vfio-platform-bi
 # The modules every test needs; a failure to load one fails the lane. A kernel
 # whose /dev/vfio/vfio is iommufd's compat container has no type1 to load, and
 # Debian's has no iommufd (the lane's manifest expects what then skips).
+# (busybox's modinfo, in the arm64 guest, succeeds for a module that is not there:
+# modules.dep says.)
 required=(vfio vfio-platform vfio-platform-sim)
+moddir=/lib/modules/$(uname -r)
 for m in iommufd vfio_iommu_type1; do
-	if modinfo "$m" >/dev/null 2>&1; then
+	if grep -q "/$m\.ko" "$moddir/modules.dep" "$moddir/modules.builtin" 2>/dev/null; then
 		required+=("$m")
 	fi
+done
+
+# The real devices the simulator is to claim (vfio_platform_sim.claim=, vm-run.sh)
+# must have no driver when it loads. Debian's arm64 kernel builds rtc-pl031 and
+# gpio-pl061 in, and they bound at boot: unbind them now, probe them again below.
+claim=
+read -ra cmdline </proc/cmdline
+for arg in "${cmdline[@]}"; do
+	case $arg in
+	vfio_platform_sim.claim=*) claim=${arg#*=} ;;
+	esac
+done
+rebind=()
+IFS=, read -ra claimed <<<"$claim"
+for d in "${claimed[@]}"; do
+	for dev in /sys/bus/*/devices/"$d"; do
+		[ -e "$dev/driver" ] || continue
+		echo "$d" >"$dev/driver/unbind" && rebind+=("$dev")
+	done
 done
 
 modprobe -a "${required[@]}" || {
@@ -42,6 +64,11 @@ for m in "${required[@]}"; do
 	case $f in
 	*/updates/*) echo "# module: $m $(modinfo -F vermagic "$m" | cut -d' ' -f1) from ${f#/lib/modules/*/}" ;;
 	esac
+done
+
+for dev in "${rebind[@]}"; do
+	echo "${dev##*/}" >"${dev%/devices/*}/drivers_probe" ||
+		echo "# vp-error: cannot bind ${dev##*/} again"
 done
 
 # On QEMU's arm64 virt machine the simulator has claimed the PL031 and PL061

@@ -134,7 +134,12 @@ x86_64)
 arm64)
 	# The virt machine's RAM starts at 1 GiB; arm64 has no memmap=, but mem= keeps
 	# the top 64 MiB of the 2 GiB out of the kernel's reach.
-	initrd=$(bash "$VP_SCRIPTS/initramfs.sh" "$VP_ARCH")
+	# Debian's kernel boots that initramfs with its 9p modules added (debian-kernel.sh).
+	if [ "$VP_FLAVOUR" = debian ]; then
+		initrd=$VP_OBJ/initramfs.cpio
+	else
+		initrd=$(bash "$VP_SCRIPTS/initramfs.sh" "$VP_ARCH")
+	fi
 	vp_qemu_backport
 	qemu=("$VP_QEMU_AARCH64" -L "$VP_QEMU_DATA" -machine "virt,gic-version=$gic"
 	      -cpu cortex-a57)
