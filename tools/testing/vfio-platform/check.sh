@@ -28,7 +28,9 @@
 # IOMMUFD_VFIO_CONTAINER=y, built in build/x86_64-compat from the same ccache), where
 # iommufd's compat container serves /dev/vfio/vfio, running the programs that test
 # each IOMMU mode (EXEC and the MSI rule), then vmtests-x86_64-debian: Debian's own
-# kernel with our modules built for it by DKMS. --arm64 runs the arm64 lanes alone. A lane
+# kernel with our modules built for it by DKMS; vmtests-arm64-debian, Debian's arm64
+# kernel with our modules cross-built by DKMS, ends the arm64 path. --arm64 runs the
+# arm64 lanes alone. A lane
 # that cannot run (its build fails, it records no result) counts as one failure. The
 # exit status is non-zero when anything failed.
 

@@ -10,7 +10,7 @@
 #
 # DKMS runs from the unpacked package on a copy of the checkout's files (what git
 # tracks, plus new files it does not ignore), with its trees below
-# build/x86_64-debian: dkms add, build and install (into the copy of the kernel's
+# build/ARCH-debian: dkms add, build and install (into the copy of the kernel's
 # modules, updates/dkms), then depmod. dkms looks at /lib/modules/RELEASE for the
 # kernel's own modules (their compression, their versions, which it refuses to
 # replace with an equal one): it runs in a mount namespace of its own where that is

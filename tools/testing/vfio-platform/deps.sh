@@ -22,6 +22,9 @@
 # `apt-get update` in it reads and writes nothing of the machine's. An unpacked copy is
 # reused; a new one is fetched only when it is missing, too old, or (the arm64 clients)
 # was fetched for other suites or packages.
+#
+# Both fetch Debian's own amd64 kernel for the Debian-kernel lane (fetch_debian_kernel,
+# below); arm64 also its arm64 kernel, for vmtests-arm64-debian.
 
 set -euo pipefail
 # shellcheck source=lib.sh
