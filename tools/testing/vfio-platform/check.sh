@@ -30,9 +30,8 @@
 # each IOMMU mode (EXEC and the MSI rule), then vmtests-x86_64-debian: Debian's own
 # kernel with our modules built for it by DKMS; vmtests-arm64-debian, Debian's arm64
 # kernel with our modules cross-built by DKMS, ends the arm64 path. --arm64 runs the
-# arm64 lanes alone. A lane
-# that cannot run (its build fails, it records no result) counts as one failure. The
-# exit status is non-zero when anything failed.
+# arm64 lanes alone. A lane that cannot run (its build fails, it records no result)
+# counts as one failure. The exit status is non-zero when anything failed.
 
 set -uo pipefail
 # shellcheck source=lib.sh

@@ -45,10 +45,12 @@ dkms_bin=$VP_DEBIAN_ROOT/usr/sbin/dkms
 # What kbuild and dkms need to build for the kernel's architecture.
 cross=()
 dkms_arch=()
-if [ "$VP_ARCH" != x86_64 ]; then
+case $VP_ARCH in
+arm64)
 	cross=(ARCH="$VP_KARCH" CROSS_COMPILE="$VP_CROSS")
 	dkms_arch=(-a aarch64)
-fi
+	;;
+esac
 
 # deps.sh may be replacing the unpacked kernel for another clone: not meanwhile.
 exec {lock}>"$VP_DEBIAN_DIR/.lock"
@@ -163,11 +165,13 @@ x86_64)
 	;;
 *)
 	# The test VM's initramfs, and a second archive the kernel unpacks over it.
-	base=$(bash "$VP_SCRIPTS/initramfs.sh" "$VP_ARCH")
+	base=$(env VP_FLAVOUR=test bash "$VP_SCRIPTS/initramfs.sh" "$VP_ARCH")
 	boot_modules "$init/lib/vp-boot"
 	{
 		cat "$base"
-		(cd "$init" && find . -print0 | cpio --null -o -H newc --quiet)
+		# Owned by root, and without "." or "/lib": the kernel would give
+		# the guest's own the builder's owner and mode.
+		(cd "$init" && find lib/vp-boot -print0 | cpio --null -o -H newc -R 0:0 --quiet)
 	} >"$obj/initramfs.cpio.new"
 	;;
 esac

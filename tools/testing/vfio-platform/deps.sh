@@ -318,8 +318,8 @@ fetch_clients()
 
 # fetch_debian_kernel ARCH: Debian's own kernel for ARCH (amd64 or arm64) built from
 # the linux-source-6.12 we build from, its headers, the host's kbuild (its programs
-# run on the host, also for an arm64 kernel), busybox-static for ARCH (the lane's
-# initramfs) and dkms, fetched with apt-get download at exactly that version and
+# run on the host, also for an arm64 kernel), busybox-static for ARCH (the amd64
+# lane's initramfs; the arm64 one adds to initramfs.sh's) and dkms, fetched with apt-get download at exactly that version and
 # unpacked in $VP_DEBIAN_ROOT. The headers' Makefile names its common part by
 # absolute path: it is pointed into the tree, and modules.dep is made as the
 # package's postinst would. Fetched again when linux-source-6.12 changes version.

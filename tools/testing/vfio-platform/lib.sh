@@ -96,7 +96,7 @@ VP_CLIENT_LOADER=ld-linux-aarch64.so.1
 VP_DEBIAN_DIR=$VP_CACHE/debian-kernel
 
 # vp_debian_setup [ARCH]: set VP_DEBIAN_VERSION (the packages' version, linux-source-6.12's),
-# VP_DEBIAN_ABI, VP_DEBIAN_ARCH (Debian's name of ARCH, x86_64 by default),
+# VP_DEBIAN_ABI, VP_DEBIAN_ARCH (Debian's name of ARCH: amd64 for x86_64, the default),
 # VP_DEBIAN_RELEASE (the kernel's release), VP_DEBIAN_ROOT (where they are unpacked)
 # and VP_DEBIAN_HEADERS (its build directory).
 vp_debian_setup()

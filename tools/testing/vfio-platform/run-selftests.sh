@@ -49,7 +49,11 @@ IFS=, read -ra claimed <<<"$claim"
 for d in "${claimed[@]}"; do
 	for dev in /sys/bus/*/devices/"$d"; do
 		[ -e "$dev/driver" ] || continue
-		echo "$d" >"$dev/driver/unbind" && rebind+=("$dev")
+		if echo "$d" >"$dev/driver/unbind"; then
+			rebind+=("$dev")
+		else
+			echo "# vp-error: cannot unbind $d from its driver for the simulator"
+		fi
 	done
 done
 
@@ -60,9 +64,10 @@ modprobe -a "${required[@]}" || {
 # Modules built out of tree (the Debian-kernel lane's, by DKMS): which were loaded,
 # from where, for which kernel; the lanes' summary shows these lines.
 for m in "${required[@]}"; do
-	f=$(modinfo -n "$m" 2>/dev/null) || continue
+	# busybox's modinfo knows a module by its name with underscores only.
+	f=$(modinfo -n "${m//-/_}" 2>/dev/null) || continue
 	case $f in
-	*/updates/*) echo "# module: $m $(modinfo -F vermagic "$m" | cut -d' ' -f1) from ${f#/lib/modules/*/}" ;;
+	*/updates/*) echo "# module: $m $(modinfo -F vermagic "${m//-/_}" | cut -d' ' -f1) from ${f#/lib/modules/*/}" ;;
 	esac
 done
 

@@ -15,7 +15,8 @@
 # virtio-9p, with a writable overlay. An arm64 guest (virt, GICv3 with an ITS, or
 # GICv2 with --gic 2) runs on QEMU 10.0 from bookworm-backports, which deps.sh unpacks
 # (its TCG faults a misaligned access to Device memory as hardware does); it boots
-# busybox and bash from an initramfs (initramfs.sh) and sees the checkout read-only
+# busybox and bash from an initramfs (initramfs.sh; Debian's kernel, debian-kernel.sh's,
+# which adds its 9p modules) and sees the checkout read-only
 # over virtio-9p at its host path, and so the arm64 VFIO clients deps.sh unpacks
 # (QEMU 7.2 and 10.0, dtc), linked where a Debian system has them; QEMU's PL031 and
 # PL061 are claimed by the simulated IOMMU (vfio_platform_sim.claim=). CMD runs in

@@ -975,14 +975,14 @@ static int mtree_region(struct qemu_ctx *c, unsigned int index, bool mmap,
 	return -ENOENT;
 }
 
+#define DT_SIM_NODE	"/sys/firmware/devicetree/base/vfio-platform-sim"
+
 /*
  * Why this kernel cannot give QEMU a device, or NULL. QEMU's vfio-platform
  * reads the device's compatible from its device-tree node, which a kernel
  * without OF (Debian's amd64 kernel) never has, and which the simulator adds
  * to the live tree only with OF_DYNAMIC (not in Debian's arm64 kernel).
  */
-#define DT_SIM_NODE	"/sys/firmware/devicetree/base/vfio-platform-sim"
-
 static const char *qemu_missing(const struct qemu_client *client)
 {
 	if (!vp_exists("/sys/firmware/devicetree"))
