@@ -694,7 +694,7 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 	if (ret)
 		goto err_irqs;
 
-	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF)) {
+	if (vfio_psim_has_of()) {
 		ret = vfio_psim_of_add(sdev);
 		if (ret)
 			goto err_reset;
@@ -722,7 +722,7 @@ struct vfio_psim_dev *vfio_psim_dev_create(const struct vfio_psim_dev_config *cf
 err_unregister:
 	platform_device_unregister(pdev);
 err_of:
-	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF))
+	if (vfio_psim_has_of())
 		vfio_psim_of_remove(sdev);
 err_reset:
 	vfio_psim_reset_put(sdev);
@@ -757,7 +757,7 @@ void vfio_psim_dev_destroy(struct vfio_psim_dev *sdev)
 	debugfs_remove_recursive(sdev->debugfs);
 	platform_device_put(sdev->pdev);
 	/* Its reset line is free: vfio-platform let it go at unbind. */
-	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF))
+	if (vfio_psim_has_of())
 		vfio_psim_of_remove(sdev);
 	vfio_psim_reset_put(sdev);
 	vfio_psim_irq_fini(&sdev->irqs);
@@ -821,7 +821,7 @@ int vfio_psim_dev_init(void)
 	int ret;
 
 	vfio_psim_devices_dir = debugfs_create_dir("devices", vfio_psim_debugfs);
-	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF)) {
+	if (vfio_psim_has_of()) {
 		ret = vfio_psim_of_init();
 		if (ret)
 			goto err_debugfs;
@@ -832,7 +832,7 @@ int vfio_psim_dev_init(void)
 	return 0;
 
 err_of:
-	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF))
+	if (vfio_psim_has_of())
 		vfio_psim_of_exit();
 err_debugfs:
 	debugfs_remove(vfio_psim_devices_dir);
@@ -847,7 +847,7 @@ err_debugfs:
 void vfio_psim_dev_exit(void)
 {
 	platform_driver_unregister(&vfio_psim_host_driver);
-	if (IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF))
+	if (vfio_psim_has_of())
 		vfio_psim_of_exit();
 	debugfs_remove(vfio_psim_devices_dir);
 	ida_destroy(&vfio_psim_ida);

@@ -255,7 +255,7 @@ struct vfio_psim_region {
  * @iommu: what the IOMMU knows of it
  * @irqs: its interrupt lines
  * @reset: the vendor reset handler registration it uses, or NULL
- * @of_node: its device-tree node, or NULL (see of.c)
+ * @of_node: its device-tree node, or NULL (see of.c and of_firmware.c)
  * @of_changeset: what added @of_node to the live tree
  * @reset_line: its line of the reset controller, or -1
  * @line_node: its entry in the list of devices on @reset_line
@@ -338,10 +338,17 @@ int vfio_psim_bits_check(const char *name, const struct vfio_psim_bits *bits,
 bool vfio_psim_bits_poll(struct vfio_psim_dev *sdev);
 
 /*
- * of.c, built with CONFIG_VFIO_PLATFORM_SIM_OF only: callers test
- * IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF) first, so that without it the calls
- * are compiled out rather than stubbed.
+ * of.c (CONFIG_VFIO_PLATFORM_SIM_OF) adds the devices' nodes to the live tree,
+ * of_firmware.c (CONFIG_VFIO_PLATFORM_SIM_OF_FIRMWARE) lends them nodes of the
+ * firmware's tree. Callers test vfio_psim_has_of() first, so that with
+ * neither the calls are compiled out rather than stubbed.
  */
+static inline bool vfio_psim_has_of(void)
+{
+	return IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF) ||
+	       IS_ENABLED(CONFIG_VFIO_PLATFORM_SIM_OF_FIRMWARE);
+}
+
 int vfio_psim_of_init(void);
 void vfio_psim_of_exit(void);
 int vfio_psim_of_add(struct vfio_psim_dev *sdev);

@@ -2,7 +2,8 @@
 /*
  * The simulator's own behaviour, as other tests rely on it: its configfs
  * attributes while a device goes away, region offsets, interrupt triggers,
- * compatible lists and shared reset lines.
+ * compatible lists, the device-tree nodes devices borrow from the firmware
+ * and shared reset lines.
  *
  * Removing a device that user space holds open waits until it is closed.
  * The steps that may wait run in child processes holding none of the test's
@@ -10,6 +11,7 @@
  * assertion fails and never hangs.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -132,7 +134,7 @@ static void job_reap(struct job *j)
 
 #define MAX_JOBS	4
 
-#define MAX_EXTRA	2
+#define MAX_EXTRA	8
 
 FIXTURE(sim) {
 	struct vp_dev vd;
@@ -471,6 +473,124 @@ TEST_F(sim, compatible_takes_a_list_most_specific_first)
 	EXPECT_EQ(-EINVAL, vp_write(path, "\t\t\n"));
 	EXPECT_EQ(-EINVAL, vp_write(path, "a b c d e f g h i\n"));
 	EXPECT_EQ(0, vp_write(path, "a b c d e f g h\n"));
+}
+
+#define DT_SIM_NODE	"/sys/firmware/devicetree/base/vfio-platform-sim"
+#define SIM_COMPATIBLE	"linux,vfio-platform-sim"
+
+/*
+ * Why devices here borrow no node of the firmware's tree, or NULL. The
+ * simulator adds nodes of its own, with a reset controller among them, on a
+ * kernel with OF_DYNAMIC.
+ */
+static const char *firmware_nodes_missing(void)
+{
+	if (!vp_exists("/sys/firmware/devicetree"))
+		return "no /sys/firmware/devicetree: the kernel has no OF";
+	if (vp_exists(DT_SIM_NODE "/reset-controller"))
+		return "the simulator adds the nodes itself (OF_DYNAMIC)";
+	if (!vp_exists(DT_SIM_NODE))
+		return "no " DT_SIM_NODE " in the firmware's tree";
+	return NULL;
+}
+
+/* Whether the firmware's node @name below DT_SIM_NODE fits a default device. */
+static bool firmware_node_fits(const char *name)
+{
+	static const char want[] = SIM_COMPATIBLE;
+	char path[512], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/dma-coherent", DT_SIM_NODE, name);
+	if (!vp_exists(path))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s/compatible", DT_SIM_NODE, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n == sizeof(want) && !memcmp(buf, want, sizeof(want));
+}
+
+static int count_fitting_firmware_nodes(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir(DT_SIM_NODE);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+		    firmware_node_fits(de->d_name))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/* The node @d's platform device stands for, as a path, or "" for none. */
+static void borrowed_node(struct sim_dev *d, char *buf, size_t size)
+{
+	char path[256], *real;
+
+	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/of_node", d->name);
+	real = realpath(path, NULL);
+	snprintf(buf, size, "%s", real ? real : "");
+	free(real);
+}
+
+/*
+ * On a kernel that cannot add nodes (no OF_DYNAMIC), a device borrows a node
+ * the firmware's tree holds under /vfio-platform-sim: one nobody else has,
+ * with exactly its compatible list, given back when the device goes. With
+ * none free, a device has no node.
+ */
+TEST_F(sim, devices_borrow_the_firmware_nodes_that_fit_them)
+{
+	static const char prefix[] = "/sys/firmware/devicetree/base/vfio-platform-sim/";
+	char node[MAX_EXTRA][512], again[512];
+	const char *why = firmware_nodes_missing();
+	struct sim_config cfg;
+	int i, j, n;
+
+	if (why)
+		SKIP(return, "%s", why);
+	n = count_fitting_firmware_nodes();
+	TH_LOG("%d nodes of the firmware's fit a device of " SIM_COMPATIBLE, n);
+	ASSERT_LE(1, n);
+	ASSERT_GT(MAX_EXTRA - 1, n);
+
+	sim_config_init(&cfg);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, sim_create(&self->extra[i], &cfg));
+		borrowed_node(&self->extra[i], node[i], sizeof(node[i]));
+		ASSERT_EQ(0, strncmp(node[i], prefix, sizeof(prefix) - 1))
+			TH_LOG("%s: of_node \"%s\"", self->extra[i].name, node[i]);
+		for (j = 0; j < i; j++)
+			EXPECT_STRNE(node[j], node[i]);
+	}
+
+	/* One more: every node is taken. */
+	ASSERT_EQ(0, sim_create(&self->extra[n], &cfg));
+	borrowed_node(&self->extra[n], again, sizeof(again));
+	EXPECT_STREQ("", again);
+
+	/* The first device's node is free again, for the next device to live. */
+	ASSERT_EQ(0, sim_destroy(&self->extra[0]));
+	ASSERT_EQ(0, sim_set_live(&self->extra[n], false));
+	ASSERT_EQ(0, sim_set_live(&self->extra[n], true));
+	borrowed_node(&self->extra[n], again, sizeof(again));
+	EXPECT_STREQ(node[0], again);
+
+	/* A free node whose compatible list is not exactly the device's is none. */
+	ASSERT_EQ(0, sim_destroy(&self->extra[1]));
+	cfg.compatible = "vendor,sim " SIM_COMPATIBLE;
+	ASSERT_EQ(0, sim_create(&self->extra[0], &cfg));
+	borrowed_node(&self->extra[0], again, sizeof(again));
+	EXPECT_STREQ("", again);
 }
 
 /*
