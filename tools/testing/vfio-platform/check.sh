@@ -92,16 +92,17 @@ compat_build()
 # (fail-nth), KUnit nor ACPI's configfs. On x86_64 their manifest names what Debian's
 # amd64 kernel cannot do (no iommufd, no OF) as expected skips. On arm64, where
 # Debian's kernel has OF and AMBA, the lane runs what x86_64 cannot: the bind tool on
-# QEMU's PL031 and PL061 (vfio_amba_test) and QEMU as a VFIO client, cross-built by
-# DKMS for Debian's arm64 headers.
+# QEMU's PL031 and PL061 (vfio_amba_test) and QEMU as a VFIO client, whose devices
+# borrow device-tree nodes the guest's firmware tree holds for them (vm-run.sh; the
+# kernel has no OF_DYNAMIC), cross-built by DKMS for Debian's arm64 headers.
 debian_programs=vfio_container_test,vfio_platform_sim_test,vfio_platform_device_test
 debian_programs+=,vfio_platform_align_test,vfio_platform_irq_test,vfio_platform_dma_test
 debian_programs+=,vfio_platform_exec_test,vfio_platform_msi_test,vfio_platform_bind_test
 debian_programs+=,vfio_platform_bind_tool_test,vfio_platform_reset_test
 debian_programs+=,vfio_platform_vendor_reset_test,vfio_platform_request_test
 debian_programs+=,vfio_platform_iommufd_test,vfio_platform_qemu_test
-debian_arm64_programs=vfio_container_test,vfio_platform_bind_tool_test,vfio_amba_test
-debian_arm64_programs+=,vfio_platform_qemu_test
+debian_arm64_programs=vfio_container_test,vfio_platform_sim_test,vfio_platform_bind_tool_test
+debian_arm64_programs+=,vfio_amba_test,vfio_platform_qemu_test
 
 # debian_lane ARCH PROGRAMS
 debian_lane()

@@ -19,7 +19,8 @@
 # which adds its 9p modules) and sees the checkout read-only
 # over virtio-9p at its host path, and so the arm64 VFIO clients deps.sh unpacks
 # (QEMU 7.2 and 10.0, dtc), linked where a Debian system has them; QEMU's PL031 and
-# PL061 are claimed by the simulated IOMMU (vfio_platform_sim.claim=). CMD runs in
+# PL061 are claimed by the simulated IOMMU (vfio_platform_sim.claim=); Debian's kernel
+# boots the machine's device tree with nodes the simulated devices borrow. CMD runs in
 # the directory vm-run.sh was started from; its output is shown as it runs, after a
 # line naming the QEMU binary and its version ("# vm-run: qemu: PATH: VERSION") and
 # one giving the guest's size ("# vm-run: guest: N vCPUs, M MiB"). The exit status is
@@ -202,6 +203,31 @@ qemu+=(
 qemu_bin=$(command -v "${qemu[0]}") || vp_die "no ${qemu[0]}: run deps.sh $VP_ARCH"
 echo "# vm-run: qemu: $qemu_bin: $("$qemu_bin" --version | head -n 1)"
 echo "# vm-run: guest: $vm_cpus vCPUs, $vm_mib MiB"
+
+# Debian's arm64 kernel cannot add device-tree nodes (no OF_DYNAMIC): the simulated
+# devices borrow the nodes of /vfio-platform-sim in the firmware's tree instead
+# (drivers/vfio/platform/sim/of_firmware.c). The guest boots the tree QEMU makes for
+# this very machine, with that node added.
+if [ "$VP_ARCH" = arm64 ] && [ "$VP_FLAVOUR" = debian ]; then
+	"${qemu[@]}" -machine "dumpdtb=$run/virt.dtb" >"$run/dumpdtb.log" 2>&1 || {
+		cat "$run/dumpdtb.log" >&2
+		vp_die "QEMU could not write the virt machine's device tree"
+	}
+	dtc -q -I dtb -O dts -o "$run/guest.dts" "$run/virt.dtb" ||
+		vp_die "dtc could not read $run/virt.dtb"
+	{
+		printf '\n/ {\n\tvfio-platform-sim {\n'
+		for i in 0 1 2 3; do
+			printf '\t\tdevice-%d {\n' "$i"
+			printf '\t\t\tcompatible = "linux,vfio-platform-sim";\n'
+			printf '\t\t\tdma-coherent;\n\t\t};\n'
+		done
+		printf '\t};\n};\n'
+	} >>"$run/guest.dts"
+	dtc -q -I dts -O dtb -o "$run/guest.dtb" "$run/guest.dts" ||
+		vp_die "dtc could not compile $run/guest.dts"
+	qemu+=(-dtb "$run/guest.dtb")
+fi
 
 "${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
 qemu_pid=$!

@@ -980,15 +980,17 @@ static int mtree_region(struct qemu_ctx *c, unsigned int index, bool mmap,
 /*
  * Why this kernel cannot give QEMU a device, or NULL. QEMU's vfio-platform
  * reads the device's compatible from its device-tree node, which a kernel
- * without OF (Debian's amd64 kernel) never has, and which the simulator adds
- * to the live tree only with OF_DYNAMIC (not in Debian's arm64 kernel).
+ * without OF (Debian's amd64 kernel) never has. The simulator adds the
+ * nodes with OF_DYNAMIC; without it (Debian's arm64 kernel) its devices
+ * borrow the nodes the firmware's tree holds for them, which the test VM's
+ * tree has (vm-run.sh).
  */
 static const char *qemu_missing(const struct qemu_client *client)
 {
 	if (!vp_exists("/sys/firmware/devicetree"))
 		return "no /sys/firmware/devicetree: without OF, no device-tree node for QEMU";
 	if (!sim_missing() && !vp_exists(DT_SIM_NODE))
-		return "no device-tree node from vfio-platform-sim: it needs OF_DYNAMIC";
+		return "no " DT_SIM_NODE ": no OF_DYNAMIC, nor the node in the firmware's tree";
 	return client->iommufd ? iommufd_missing() : NULL;
 }
 
