@@ -207,9 +207,11 @@ echo "# vm-run: guest: $vm_cpus vCPUs, $vm_mib MiB"
 # Debian's arm64 kernel cannot add device-tree nodes (no OF_DYNAMIC): the simulated
 # devices borrow the nodes of /vfio-platform-sim in the firmware's tree instead
 # (drivers/vfio/platform/sim/of_firmware.c). The guest boots the tree QEMU makes for
-# this very machine, with that node added.
+# this very machine, with that node added: four nodes for devices of the default
+# compatible, and two a device must not take, one without dma-coherent and one
+# disabled (vfio_platform_sim_test).
 if [ "$VP_ARCH" = arm64 ] && [ "$VP_FLAVOUR" = debian ]; then
-	"${qemu[@]}" -machine "dumpdtb=$run/virt.dtb" >"$run/dumpdtb.log" 2>&1 || {
+	"${qemu[@]}" -machine "dumpdtb=$run/virt.dtb" </dev/null >"$run/dumpdtb.log" 2>&1 || {
 		cat "$run/dumpdtb.log" >&2
 		vp_die "QEMU could not write the virt machine's device tree"
 	}
@@ -222,6 +224,11 @@ if [ "$VP_ARCH" = arm64 ] && [ "$VP_FLAVOUR" = debian ]; then
 			printf '\t\t\tcompatible = "linux,vfio-platform-sim";\n'
 			printf '\t\t\tdma-coherent;\n\t\t};\n'
 		done
+		printf '\t\tno-dma-coherent {\n'
+		printf '\t\t\tcompatible = "linux,vfio-platform-sim";\n\t\t};\n'
+		printf '\t\tdisabled {\n'
+		printf '\t\t\tcompatible = "linux,vfio-platform-sim";\n'
+		printf '\t\t\tdma-coherent;\n\t\t\tstatus = "disabled";\n\t\t};\n'
 		printf '\t};\n};\n'
 	} >>"$run/guest.dts"
 	dtc -q -I dts -O dtb -o "$run/guest.dtb" "$run/guest.dts" ||

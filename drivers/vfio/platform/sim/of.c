@@ -208,6 +208,14 @@ static int vfio_psim_of_add_nodes(phandle ph)
 	struct device_node *root;
 	int ret;
 
+	/* The firmware's own nodes are of_firmware.c's business, not ours. */
+	sof->parent = of_find_node_by_path("/" VFIO_PSIM_NAME);
+	if (sof->parent) {
+		pr_err("%pOF is in the firmware's tree already\n", sof->parent);
+		of_node_put(sof->parent);
+		sof->parent = NULL;
+		return -EEXIST;
+	}
 	root = of_find_node_by_path("/");
 	if (!root) {
 		pr_err("no device-tree root: simulated devices get no node\n");

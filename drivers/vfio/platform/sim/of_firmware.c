@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vfio-platform-sim: device-tree nodes for the simulated devices on a kernel
- * that cannot add nodes at run time, one without CONFIG_OF_DYNAMIC such as
- * Debian's arm64 kernel.
+ * with OF on which of.c cannot add them, one without CONFIG_OF_DYNAMIC (such
+ * as Debian's arm64 kernel) or without CONFIG_RESET_CONTROLLER.
  *
  * User space (QEMU) learns what a platform device is from its of_node, so the
  * devices borrow nodes that the firmware's device tree holds ready for them:
@@ -11,8 +11,8 @@
  *	device-0	compatible = a device's list, and dma-coherent
  *	device-1	...
  *
- * A device takes the first free child whose compatible list is exactly its
- * own and gives it back when it goes. A device with no such child, or on a
+ * A device takes the first free available child whose compatible list is
+ * exactly its own and gives it back when it goes. A device with no such child, or on a
  * machine without /vfio-platform-sim, has no node, as on a kernel without OF.
  * Nothing else makes a device of these nodes: /vfio-platform-sim has no
  * compatible, so of_platform_populate() passes it by. There is no reset
@@ -36,6 +36,10 @@ static struct device_node *vfio_psim_of_parent;
 int vfio_psim_of_init(void)
 {
 	vfio_psim_of_parent = of_find_node_by_path("/" VFIO_PSIM_NAME);
+	/* A bus populated its children at boot: they are never free. */
+	if (of_property_present(vfio_psim_of_parent, "compatible"))
+		pr_warn("%pOF has a compatible: its nodes may be another driver's\n",
+			vfio_psim_of_parent);
 	return 0;
 }
 
@@ -82,7 +86,7 @@ int vfio_psim_of_add(struct vfio_psim_dev *sdev)
 	struct device_node *np;
 
 	sdev->reset_line = -1;
-	for_each_child_of_node(vfio_psim_of_parent, np) {
+	for_each_available_child_of_node(vfio_psim_of_parent, np) {
 		if (vfio_psim_of_fits(sdev, np) &&
 		    !of_node_test_and_set_flag(np, OF_POPULATED)) {
 			/* The iterator's reference is the device's. */
